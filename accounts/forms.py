@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from accounts.models import User
+
+COMMON_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class SignUpForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name", max_length=80, help_text="Shown to the peers you meet."
+    )
+    email = forms.EmailField(label="Email address")
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=[(zone, zone.replace("_", " ")) for zone in COMMON_ZONES],
+        initial="America/New_York",
+        help_text="Session times are shown in this time zone.",
+    )
+    password1 = forms.CharField(
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email already exists. Sign in instead."
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords do not match.")
+        elif first:
+            candidate = User(
+                email=cleaned.get("email", ""), display_name=cleaned.get("display_name", "")
+            )
+            try:
+                password_validation.validate_password(first, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

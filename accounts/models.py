@@ -1,0 +1,111 @@
+"""Users and roles.
+
+Roles: a *participant* is any active user; a *certified peer* holds an active peer certification,
+granted or revoked by support staff in the admin; *support staff* are ``is_staff`` users.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone.")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(unique=True)
+    display_name = models.CharField(max_length=80)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField("support staff", default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} <{self.email}>"
+
+    @property
+    def is_certified_peer(self) -> bool:
+        cached = getattr(self, "_is_certified_peer", None)
+        if cached is None:
+            cached = self.certifications.filter(revoked_at__isnull=True).exists()
+            self._is_certified_peer = cached
+        return cached
+
+    @property
+    def role_label(self) -> str:
+        if self.is_certified_peer:
+            return "Certified peer"
+        if self.is_staff:
+            return "Support staff"
+        return "Participant"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class PeerCertification(models.Model):
+    """One grant of the Certified Peer role; revoking keeps the row as history."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="certifications")
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_active_certification_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"Peer certification of {self.user.email} ({state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

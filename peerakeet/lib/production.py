@@ -1,0 +1,45 @@
+"""Refuse to start in production on an unsafe setting, naming it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from peerakeet.lib.crypto import KeyConfigError, parse_keyring
+
+
+def check_production_settings(settings: dict[str, Any]) -> None:
+    problems = list(_problems(settings))
+    if problems:
+        raise ImproperlyConfigured(
+            "Peerakeet refuses to start in production: " + "; ".join(problems)
+        )
+
+
+def _problems(s: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    secret_key = s.get("SECRET_KEY", "")
+    if not secret_key:
+        found.append("SECRET_KEY is not set")
+    elif (
+        len(secret_key) < 50 or len(set(secret_key)) < 5 or secret_key.startswith("django-insecure")
+    ):
+        found.append("SECRET_KEY is too weak (use 50+ random characters)")
+    if s.get("DEBUG"):
+        found.append("DEBUG must be false")
+    if not str(s.get("PEERAKEET_BASE_URL", "")).startswith("https://"):
+        found.append("PEERAKEET_BASE_URL must be an https:// URL")
+    if "*" in s.get("ALLOWED_HOSTS", []):
+        found.append("ALLOWED_HOSTS must name the hosts, not '*'")
+    try:
+        parse_keyring(s.get("PEERAKEET_TOKEN_KEYS", ""))
+    except KeyConfigError as exc:
+        found.append(str(exc))
+    for name in ("ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_WEBHOOK_SECRET_TOKEN"):
+        if not s.get(name):
+            found.append(f"{name} is not set")
+    for name in ("ZOOM_OAUTH_URL", "ZOOM_API_URL", "ZOOM_REDIRECT_URI"):
+        if not str(s.get(name, "")).startswith("https://"):
+            found.append(f"{name} must be an https:// URL")
+    return found

@@ -1,0 +1,260 @@
+"""Peerakeet settings: environment only. `.env.example` lists every variable.
+
+PEERAKEET_ENV=development (the default) is the demo and the test suite: DEBUG on, secrets made
+into var/ with 0600 permissions. PEERAKEET_ENV=production refuses to start on an unsafe value
+and names it (see peerakeet/lib/production.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+
+from peerakeet.lib.env import envbool, envint, envlist, envsecret, envstr, local_secret
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(envstr("PEERAKEET_VAR_DIR", str(BASE_DIR / "var")))
+
+PEERAKEET_ENV = envstr("PEERAKEET_ENV", "development")
+PRODUCTION = PEERAKEET_ENV == "production"
+DEBUG = envbool("DEBUG", not PRODUCTION)
+
+SECRET_KEY = envsecret("SECRET_KEY") or ("" if PRODUCTION else local_secret(VAR_DIR / "secret_key"))
+
+PEERAKEET_BASE_URL = envstr("PEERAKEET_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", PEERAKEET_BASE_URL)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "csp",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "peerakeet",
+    "accounts",
+    "zoom",
+    "scheduling",
+    "api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # django-axes must come last: it turns a locked-out sign-in into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "peerakeet.urls"
+WSGI_APPLICATION = "peerakeet.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.roles",
+            ],
+        },
+    },
+]
+
+# --- Database: a SQLite file by default, PostgreSQL (or any) through DATABASE_URL -------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'peerakeet.sqlite3'}"),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web process and the task worker share the file: wait for the write lock instead of
+    # failing at once, and take it at the start of each transaction (no upgrade deadlocks).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts ------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "scheduling:schedule"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Sign-in throttling (django-axes): five failures for one email from one address lock it for
+# fifteen minutes.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The sign-in form (and authenticate()) call the email "username"; axes must look there.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0)
+
+# --- Email: the console in the demo, SMTP when EMAIL_HOST is set --------------------------
+EMAIL_HOST = envstr("EMAIL_HOST")
+EMAIL_BACKEND = envstr(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Peerakeet <no-reply@peerakeet.com>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Internationalisation: stored in UTC, shown in each viewer's time zone -------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ----------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Background work: django-tasks with the database backend ----------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Zoom ----------------------------------------------------------------------------------
+ZOOM_CLIENT_ID = envstr("ZOOM_CLIENT_ID", "" if PRODUCTION else "peerakeet-demo-client")
+ZOOM_CLIENT_SECRET = envsecret(
+    "ZOOM_CLIENT_SECRET",
+    "" if PRODUCTION else local_secret(VAR_DIR / "zoom_emulator_client_secret"),
+)
+ZOOM_WEBHOOK_SECRET_TOKEN = envsecret(
+    "ZOOM_WEBHOOK_SECRET_TOKEN",
+    "" if PRODUCTION else local_secret(VAR_DIR / "zoom_emulator_webhook_secret"),
+)
+ZOOM_OAUTH_URL = envstr("ZOOM_OAUTH_URL", "https://zoom.us").rstrip("/")
+ZOOM_API_URL = envstr("ZOOM_API_URL", "https://api.zoom.us/v2").rstrip("/")
+ZOOM_REDIRECT_URI = envstr("ZOOM_REDIRECT_URI", f"{PEERAKEET_BASE_URL}/integrations/zoom/callback")
+# Only what Peerakeet uses (zoom-api.md §1, "Scopes"): no chat, contacts or recordings.
+ZOOM_SCOPES = [
+    "user:read:user",
+    "meeting:write:meeting",
+    "meeting:read:meeting",
+    "meeting:delete:meeting",
+    "meeting:update:meeting",
+]
+ZOOM_HTTP_TIMEOUT = float(envstr("ZOOM_HTTP_TIMEOUT", "10"))
+ZOOM_WEBHOOK_MAX_AGE = envint("ZOOM_WEBHOOK_MAX_AGE", 300)  # seconds
+
+
+def _dev_token_key() -> str:
+    return "dev1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+# "id:base64key,id:base64key": the first encrypts, every one decrypts (rotation).
+PEERAKEET_TOKEN_KEYS = envsecret(
+    "PEERAKEET_TOKEN_KEYS",
+    "" if PRODUCTION else local_secret(VAR_DIR / "token_keys", _dev_token_key),
+)
+
+# --- Scheduling ----------------------------------------------------------------------------
+JOIN_WINDOW_MINUTES_BEFORE = envint("JOIN_WINDOW_MINUTES_BEFORE", 15)
+
+# --- Security ------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+CSRF_FAILURE_VIEW = "peerakeet.views.csrf_failure"
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = 0 if DEBUG else envint("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin-allow-popups"
+if envbool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+        # The same-tab Connect fallback is a form POST answered by a redirect to Zoom.
+        "form-action": [SELF, ZOOM_OAUTH_URL],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # httpx logs every request URL at INFO; ours carry no secrets, but keep the noise down.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
+}
+
+if PRODUCTION:
+    from peerakeet.lib.production import check_production_settings
+
+    check_production_settings(globals())

@@ -1,0 +1,2 @@
+// Peerakeet dashboard behaviour. No inline scripts: the Content Security Policy forbids them.
+"use strict";

@@ -1,0 +1,71 @@
+"""Shared fixtures: personas, the browser (Debian's Chromium), PostgreSQL-only tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tests import personas
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not CHROMIUM.exists():
+        skip = pytest.mark.skip(
+            reason="Debian's chromium is not installed (scripts/test installs it as root)"
+        )
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for row locks and concurrent workers (set DATABASE_URL)")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_FLAGS}
+
+
+@pytest.fixture
+def peer(db: None) -> Any:
+    return personas.make_peer()
+
+
+@pytest.fixture
+def other_peer(db: None) -> Any:
+    return personas.make_peer("peer.b@example.org", "Bo Peer")
+
+
+@pytest.fixture
+def participant(db: None) -> Any:
+    return personas.make_participant()
+
+
+@pytest.fixture
+def stranger(db: None) -> Any:
+    return personas.make_participant("stranger@example.org", "Sasha Stranger")
+
+
+@pytest.fixture
+def staff(db: None) -> Any:
+    return personas.make_user("support@example.org", "Robin Support", staff=True)

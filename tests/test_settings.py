@@ -1,0 +1,77 @@
+"""Production refuses unsafe settings, naming them; `check --deploy` is clean when they are safe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from peerakeet.lib.crypto import new_key_entry
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SAFE = {
+    "PEERAKEET_ENV": "production",
+    "SECRET_KEY": "x7Gq2!pL9#vR4$wT8^zK1&mN6*bH3(cJ5)dF0_sA-eY=uI+oP[rE]tW{qZ}lX|kV",
+    "PEERAKEET_BASE_URL": "https://app.peerakeet.com",
+    "ALLOWED_HOSTS": "app.peerakeet.com",
+    "PEERAKEET_TOKEN_KEYS": new_key_entry("k1"),
+    "ZOOM_CLIENT_ID": "client",
+    "ZOOM_CLIENT_SECRET": "secret-from-zoom",
+    "ZOOM_WEBHOOK_SECRET_TOKEN": "webhook-secret-from-zoom",
+    "DATABASE_URL": "sqlite:////tmp/peerakeet-check-deploy.sqlite3",
+}
+
+
+def _check(env_changes: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
+    # The test environment allows async-unsafe ORM calls (for Playwright); production never does.
+    dropped = {*SAFE, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
+    env.update(SAFE)
+    for key, value in env_changes.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_it_passes_check_deploy_with_safe_production_settings():
+    result = _check({})
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY is not set"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY is too weak"),
+        ({"DEBUG": "true"}, "DEBUG must be false"),
+        ({"PEERAKEET_TOKEN_KEYS": None}, "PEERAKEET_TOKEN_KEYS is empty"),
+        ({"PEERAKEET_TOKEN_KEYS": "k1:c2hvcnQ="}, "must be 32 bytes"),
+        ({"PEERAKEET_TOKEN_KEYS": "k1:" + "A" * 43}, "not random enough"),
+        ({"ZOOM_CLIENT_SECRET": None}, "ZOOM_CLIENT_SECRET is not set"),
+        ({"ZOOM_WEBHOOK_SECRET_TOKEN": None}, "ZOOM_WEBHOOK_SECRET_TOKEN is not set"),
+        ({"PEERAKEET_BASE_URL": "http://app.peerakeet.com"}, "PEERAKEET_BASE_URL must be an https"),
+    ],
+)
+def test_it_refuses_to_start_on_an_unsafe_setting_and_names_it(changes, named):
+    result = _check(changes)
+
+    assert result.returncode != 0
+    assert named in result.stderr
+    # The refusal names the setting but never prints a secret's value.
+    assert SAFE["ZOOM_CLIENT_SECRET"] not in result.stderr
+    assert SAFE["PEERAKEET_TOKEN_KEYS"].split(":")[1] not in result.stderr

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ZoomConfig(AppConfig):
+    name = "zoom"
+    verbose_name = "Zoom integration"
