@@ -189,6 +189,8 @@ ZOOM_SCOPES = [
     "user:read:user",
     "meeting:write:meeting",
     "meeting:read:meeting",
+    # Listing upcoming meetings (to reconcile a create whose answer was lost) is its own scope.
+    "meeting:read:list_meetings",
     "meeting:delete:meeting",
     "meeting:update:meeting",
 ]

@@ -1,0 +1,171 @@
+"""Every change to a peer's Zoom connection (DESIGN.md flows 1, 6 and 7).
+
+Network calls happen outside transactions, except the token refresh (zoom.tokens), which must hold
+the row lock while it spends the refresh token.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from zoom import vault
+from zoom.client import TokenSet, ZoomAPI, ZoomError, ZoomOAuth, ZoomRequestError
+from zoom.models import AuditEvent, ZoomConnection
+from zoom.signals import connection_established, connection_lost
+
+log = logging.getLogger(__name__)
+
+REVOKE_TIMEOUT = 5.0  # seconds: disconnecting must not hang on Zoom
+
+
+class ZoomUserAlreadyBound(ZoomError):
+    """The Zoom user who authorized is already connected to another Peerakeet peer."""
+
+
+@dataclass(frozen=True)
+class OAuthStart:
+    state: str
+    code_verifier: str
+    authorize_url: str
+
+
+def oauth_begin() -> OAuthStart:
+    """A single-use state and a PKCE S256 verifier; the caller keeps both in the login session."""
+    state = secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(64)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    url = ZoomOAuth().authorize_url(state=state, code_challenge=challenge.decode())
+    return OAuthStart(state=state, code_verifier=verifier, authorize_url=url)
+
+
+def connection_complete(*, peer: User, code: str, code_verifier: str) -> ZoomConnection:
+    """Exchange the code, read /users/me once, bind the Zoom user to this peer, seal the tokens."""
+    tokens = ZoomOAuth().exchange_code(code=code, code_verifier=code_verifier)
+    profile = _profile(tokens)
+    try:
+        connection = _bind(peer=peer, tokens=tokens, profile=profile)
+    except ZoomUserAlreadyBound:
+        _revoke_quietly(tokens.access_token)
+        audit(
+            None,
+            peer,
+            peer.email,
+            AuditEvent.Kind.CONNECT_FAILED,
+            "Zoom user already bound to another peer",
+        )
+        raise
+    return connection
+
+
+def _profile(tokens: TokenSet) -> dict[str, Any]:
+    profile = ZoomAPI(tokens.access_token).me()
+    if not profile.get("id") or not profile.get("account_id"):
+        raise ZoomRequestError("Zoom's /users/me answer had no id or account_id")
+    return profile
+
+
+def _bind(*, peer: User, tokens: TokenSet, profile: dict[str, Any]) -> ZoomConnection:
+    zoom_user_id = str(profile["id"])
+    try:
+        with transaction.atomic():
+            taken = ZoomConnection.objects.filter(zoom_user_id=zoom_user_id).exclude(peer=peer)
+            if taken.exists():
+                raise ZoomUserAlreadyBound("This Zoom account is connected to another peer")
+            connection, _ = ZoomConnection.objects.select_for_update().get_or_create(peer=peer)
+            connection.state = ZoomConnection.State.CONNECTED
+            connection.reason = ZoomConnection.Reason.NONE
+            connection.zoom_user_id = zoom_user_id
+            connection.zoom_account_id = str(profile["account_id"])
+            connection.zoom_email = str(profile.get("email", ""))[:254]
+            connection.connected_at = connection.refreshed_at = timezone.now()
+            vault.store_tokens(connection, tokens)
+            connection.save()
+            audit(
+                connection,
+                peer,
+                peer.email,
+                AuditEvent.Kind.CONNECTED,
+                f"Zoom account {connection.zoom_email}",
+            )
+            connection_established.send(sender=ZoomConnection, connection=connection)
+    except IntegrityError:
+        # Two peers raced to bind the same Zoom user; the unique index let only one win.
+        raise ZoomUserAlreadyBound("This Zoom account is connected to another peer") from None
+    return connection
+
+
+def connection_disconnect(*, peer: User) -> bool:
+    """Option 1 of the guide: revoke at Zoom (best effort, bounded), erase the tokens."""
+    connection = ZoomConnection.objects.filter(peer=peer).first()
+    if connection is None or connection.state == ZoomConnection.State.DISCONNECTED:
+        return False
+    if connection.access_token_encrypted:
+        _revoke_quietly(vault.access_token(connection))
+    _end(connection.pk, ZoomConnection.Reason.BY_PEER, AuditEvent.Kind.DISCONNECTED, peer.email, "")
+    return True
+
+
+def connection_deauthorize(*, zoom_user_id: str, account_id: str) -> bool:
+    """Option 2: Zoom says the app was removed in the Marketplace. Idempotent."""
+    connection = ZoomConnection.objects.filter(
+        zoom_user_id=zoom_user_id, zoom_account_id=account_id
+    ).first()
+    if connection is None:
+        return False
+    _end(
+        connection.pk,
+        ZoomConnection.Reason.REMOVED_IN_ZOOM,
+        AuditEvent.Kind.DEAUTHORIZED,
+        "Zoom",
+        "app_deauthorized",
+    )
+    return True
+
+
+def connection_mark_needs_reconnect(*, connection: ZoomConnection, detail: str) -> None:
+    """Zoom refused the grant (invalid_grant). Called with the row locked by zoom.tokens."""
+    connection.state = ZoomConnection.State.NEEDS_RECONNECT
+    connection.reason = ZoomConnection.Reason.GRANT_REFUSED
+    vault.erase_tokens(connection)
+    connection.save()
+    audit(connection, connection.peer, "system", AuditEvent.Kind.REFRESH_FAILED, detail[:300])
+    connection_lost.send(sender=ZoomConnection, connection=connection)
+
+
+def _end(connection_id: int, reason: str, kind: str, actor: str, detail: str) -> None:
+    with transaction.atomic():
+        connection = ZoomConnection.objects.select_for_update().get(pk=connection_id)
+        connection.state = ZoomConnection.State.DISCONNECTED
+        connection.reason = reason
+        # Zoom profile data goes with the tokens (Marketplace rule: delete the user's Zoom data).
+        connection.zoom_user_id = None
+        connection.zoom_account_id = connection.zoom_email = connection.scopes = ""
+        vault.erase_tokens(connection)
+        connection.save()
+        audit(connection, connection.peer, actor, kind, detail)
+        connection_lost.send(sender=ZoomConnection, connection=connection)
+
+
+def _revoke_quietly(token: str) -> None:
+    try:
+        ZoomOAuth().revoke(token=token, timeout=REVOKE_TIMEOUT)
+    except ZoomError as exc:
+        # Best effort: the tokens are erased on our side whatever Zoom answers.
+        log.warning("Zoom token revoke failed: %s", type(exc).__name__)
+
+
+def audit(
+    connection: ZoomConnection | None, peer: User | None, actor: str, kind: str, detail: str
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        connection=connection, peer=peer, actor=actor, kind=kind, detail=detail[:300]
+    )

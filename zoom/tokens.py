@@ -1,0 +1,93 @@
+"""The token service: the one way code gets a usable Zoom access token (DESIGN.md flow 7).
+
+The access token is cached (encrypted) until shortly before it expires; Zoom's review rejects
+apps that call /oauth/token before every request. A refresh happens under a row lock on the
+connection (SELECT ... FOR UPDATE) and re-reads the row once the lock is held: Zoom rotates the
+refresh token on every refresh and kills the old one at once (zoom-api.md §1), so two workers must
+never spend the same refresh token. ``invalid_grant`` marks the connection *Needs reconnect*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+
+from zoom import vault
+from zoom.client import ZoomAccessTokenRejected, ZoomAPI, ZoomAuthError, ZoomOAuth
+from zoom.models import ZoomConnection
+
+T = TypeVar("T")
+
+# Refresh this long before the access token expires, so a call never starts with a dying token.
+EARLY_REFRESH = timedelta(minutes=5)
+
+
+class ZoomNotConnected(ZoomAuthError):
+    """The peer has no live Zoom connection (disconnected, removed, or needs reconnect)."""
+
+
+def call_zoom(connection_id: int, operation: Callable[[ZoomAPI], T]) -> T:
+    """Run ``operation`` with a valid token; on a 401 get a fresh token and try once more."""
+    token = access_token_for(connection_id)
+    try:
+        return operation(ZoomAPI(token))
+    except ZoomAccessTokenRejected:
+        # Expired early, or superseded by a newer access token ("token tolerance 1").
+        token = access_token_for(connection_id, rejected=token)
+        return operation(ZoomAPI(token))
+
+
+def access_token_for(connection_id: int, *, rejected: str | None = None) -> str:
+    connection = ZoomConnection.objects.get(pk=connection_id)
+    cached = _usable_cached_token(connection, rejected)
+    if cached is not None:
+        return cached
+    return _refresh(connection_id, rejected)
+
+
+def _usable_cached_token(connection: ZoomConnection, rejected: str | None) -> str | None:
+    if connection.state != ZoomConnection.State.CONNECTED:
+        raise ZoomNotConnected(f"Zoom is {connection.get_state_display().lower()} for this peer")
+    expires = connection.access_token_expires_at
+    if not connection.access_token_encrypted or expires is None:
+        return None
+    if expires - EARLY_REFRESH <= timezone.now():
+        return None
+    token = vault.access_token(connection)
+    return None if token == rejected else token
+
+
+def _refresh(connection_id: int, rejected: str | None) -> str:
+    failure: ZoomAuthError | None = None
+    with transaction.atomic():
+        connection = ZoomConnection.objects.select_for_update().get(pk=connection_id)
+        # Another worker may have refreshed while we waited for the lock: use its token.
+        cached = _usable_cached_token(connection, rejected)
+        if cached is not None:
+            return cached
+        try:
+            tokens = ZoomOAuth().refresh(refresh_token=vault.refresh_token(connection))
+        except ZoomAuthError as exc:
+            failure = exc
+            from zoom.services import connection_mark_needs_reconnect
+
+            connection_mark_needs_reconnect(connection=connection, detail=str(exc))
+        else:
+            vault.store_tokens(connection, tokens)
+            connection.refreshed_at = timezone.now()
+            connection.save(
+                update_fields=[
+                    "refresh_token_encrypted",
+                    "access_token_encrypted",
+                    "access_token_expires_at",
+                    "scopes",
+                    "refreshed_at",
+                    "updated_at",
+                ]
+            )
+            return tokens.access_token
+    raise failure
