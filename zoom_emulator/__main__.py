@@ -6,10 +6,9 @@ import argparse
 import logging
 from collections.abc import Sequence
 
-import uvicorn
-
 from zoom_emulator.app import create_app
 from zoom_emulator.config import DEFAULT_SCOPES, EmulatorConfig
+from zoom_emulator.server import listening_socket, uvicorn_server
 
 
 def _split(values: Sequence[str] | None) -> list[str]:
@@ -62,8 +61,8 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # uvicorn's access log prints query strings, where codes and ZAKs travel: ours does not.
-    uvicorn.run(create_app(config_from(args)), host=args.host, port=args.port, access_log=False)
+    sock = listening_socket(args.host, args.port)
+    uvicorn_server(create_app(config_from(args))).run(sockets=[sock])
 
 
 if __name__ == "__main__":

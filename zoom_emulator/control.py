@@ -7,7 +7,6 @@ POST /_emulator/authorize standing in for a person clicking Allow.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,11 +18,9 @@ from zoom_emulator import accounts, oauth
 from zoom_emulator.accounts import NewUser, UserError
 from zoom_emulator.clock import iso_ms_z, iso_z
 from zoom_emulator.emulator import KEEP
-from zoom_emulator.faults import ControlError, Fault
+from zoom_emulator.faults import ControlError, Fault, Handler
 from zoom_emulator.state import PLANS, Grant, Meeting
 from zoom_emulator.web import emulator
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 async def _body(request: Request) -> dict[str, Any]:

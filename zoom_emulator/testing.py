@@ -7,7 +7,6 @@ with EmulatorServer(config) as server:
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from datetime import datetime
@@ -15,10 +14,10 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-import uvicorn
 
 from zoom_emulator.app import create_app
 from zoom_emulator.config import EmulatorConfig
+from zoom_emulator.server import listening_socket, uvicorn_server
 
 KEEP_SEED = "config"
 
@@ -29,21 +28,12 @@ class EmulatorServer:
     def __init__(self, config: EmulatorConfig, *, start_timeout: float = 10.0) -> None:
         self.config = config
         self.start_timeout = start_timeout
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
+        self._socket = listening_socket("127.0.0.1", 0)
         self.port: int = self._socket.getsockname()[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.oauth_url = self.base_url
         self.api_url = self.base_url + "/v2"
-        uv_config = uvicorn.Config(
-            create_app(config),
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(uv_config)
+        self._server = uvicorn_server(create_app(config), log_level="warning")
         self._thread = threading.Thread(target=self._run, name="zoom-emulator", daemon=True)
 
     def _run(self) -> None:
