@@ -8,4 +8,11 @@ app_name = "scheduling"
 
 urlpatterns = [
     path("schedule/", views.schedule, name="schedule"),
+    path("schedule/sessions/", views.session_list, name="session_list"),
+    path("sessions/new/", views.session_new, name="session_new"),
+    path("sessions/request/", views.session_request, name="session_request"),
+    path("sessions/<int:session_id>/", views.session_detail, name="session"),
+    path("sessions/<int:session_id>/link/", views.session_link, name="session_link"),
+    path("sessions/<int:session_id>/join", views.join, name="join"),
+    path("sessions/<int:session_id>/<slug:action>/", views.session_action, name="session_action"),
 ]

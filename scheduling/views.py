@@ -1,10 +1,253 @@
+"""The Schedule page, session pages and Join. Thin: rules live in scheduling.services."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from accounts.permissions import certified_peer_required
+from scheduling import services
+from scheduling.forms import ManualLinkForm, SessionCreateForm, SessionRequestForm
+from scheduling.join import JoinRefused, join_target
+from scheduling.models import SupportSession
+from scheduling.selectors import link_state, schedule_for, sessions_for
+
+FIELD_OF_CODE = {
+    "in_the_past": "starts_at",
+    "too_far": "starts_at",
+    "bad_time": "starts_at",
+    "overlap": "starts_at",
+    "bad_duration": "duration_minutes",
+    "bad_link": "manual_link",
+    "same_person": "participant_email",
+    "inactive": "participant_email",
+    "bad_modality": "modality",
+}
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
+    user = _user(request)
+    upcoming, past = schedule_for(user)
+    context: dict[str, Any] = {
+        "nav": "schedule",
+        "upcoming": [(s, link_state(s)) for s in upcoming],
+        "past": [(s, link_state(s)) for s in past[:50]],
+        "preparing": any(s.provisioning == SupportSession.Provisioning.PENDING for s in upcoming),
+        "now": timezone.now(),
+    }
+    if user.is_certified_peer:
+        context["create_form"] = forms.get("create_form") or SessionCreateForm(viewer=user)
+    else:
+        context["request_form"] = forms.get("request_form") or SessionRequestForm(viewer=user)
+    return context
 
 
 @login_required
+@require_GET
 def schedule(request: HttpRequest) -> HttpResponse:
-    return render(request, "scheduling/schedule.html", {"nav": "schedule"})
+    with timezone.override(_user(request).time_zone):
+        return render(request, "scheduling/schedule.html", _schedule_context(request))
+
+
+@login_required
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    """The session lists alone, for htmx to refresh while a meeting is being prepared."""
+    with timezone.override(_user(request).time_zone):
+        return render(request, "scheduling/_session_lists.html", _schedule_context(request))
+
+
+@certified_peer_required
+@require_POST
+def session_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = SessionCreateForm(request.POST, viewer=user)
+    if form.is_valid() and _apply(
+        form,
+        lambda: services.session_create(
+            peer=user,
+            participant=form.cleaned_data["participant_email"],
+            starts_at=form.cleaned_data["starts_at"],
+            duration_minutes=form.cleaned_data["duration_minutes"],
+            modality=form.cleaned_data["modality"],
+            manual_link=form.cleaned_data["manual_link"],
+            private_note=form.cleaned_data["private_note"],
+        ),
+    ):
+        messages.success(request, "Session scheduled and confirmed.")
+        return redirect("scheduling:schedule")
+    return _schedule_with_errors(request, create_form=form)
+
+
+@login_required
+@require_POST
+def session_request(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = SessionRequestForm(request.POST, viewer=user)
+    if form.is_valid() and _apply(
+        form,
+        lambda: services.session_request(
+            participant=user,
+            peer=form.cleaned_data["peer"],
+            starts_at=form.cleaned_data["starts_at"],
+            duration_minutes=form.cleaned_data["duration_minutes"],
+            modality=form.cleaned_data["modality"],
+        ),
+    ):
+        messages.success(request, "Session requested. You will see it here when the peer accepts.")
+        return redirect("scheduling:schedule")
+    return _schedule_with_errors(request, request_form=form)
+
+
+def _apply(form: Form, action: Callable[[], object]) -> bool:
+    try:
+        action()
+    except services.SessionError as error:
+        field = FIELD_OF_CODE.get(error.code or "")
+        form.add_error(field if field in form.fields else None, error.messages)
+        return False
+    return True
+
+
+def _schedule_with_errors(request: HttpRequest, **forms: Form) -> HttpResponse:
+    with timezone.override(_user(request).time_zone):
+        return render(
+            request, "scheduling/schedule.html", _schedule_context(request, **forms), status=400
+        )
+
+
+def _member_session(request: HttpRequest, session_id: int) -> SupportSession:
+    """The session if the viewer is its peer or participant; anyone else gets a plain 404."""
+    session = sessions_for(_user(request)).filter(pk=session_id).first()
+    if session is None:
+        raise Http404("No such session")
+    return session
+
+
+@login_required
+@require_GET
+def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    return _render_detail(request, _member_session(request, session_id))
+
+
+def _render_detail(
+    request: HttpRequest, session: SupportSession, *, status: int = 200
+) -> HttpResponse:
+    user = _user(request)
+    context = {
+        "nav": "schedule",
+        "session": session,
+        "state": link_state(session),
+        "is_peer": session.peer_id == user.pk,
+        "link_form": ManualLinkForm(initial={"manual_link": session.manual_link}),
+        "join_opens": session.join_window()[0],
+        "now": timezone.now(),
+    }
+    with timezone.override(user.time_zone):
+        return render(request, "scheduling/session_detail.html", context, status=status)
+
+
+ACTIONS: dict[str, tuple[Callable[..., SupportSession], str]] = {
+    "accept": (services.session_accept, "Session accepted and confirmed."),
+    "decline": (services.session_decline, "Request declined."),
+    "cancel": (services.session_cancel, "Session cancelled."),
+    "complete": (services.session_complete, "Session marked as completed."),
+}
+
+
+@login_required
+@require_POST
+def session_action(request: HttpRequest, session_id: int, action: str) -> HttpResponse:
+    session = _member_session(request, session_id)
+    if action not in ACTIONS:
+        raise Http404("No such action")
+    service, done = ACTIONS[action]
+    try:
+        service(session=session, by=_user(request))
+    except services.SessionError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request, session, status=409)
+    messages.success(request, done)
+    return _back(request, session)
+
+
+@certified_peer_required
+@require_POST
+def session_link(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _member_session(request, session_id)
+    form = ManualLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.session_set_manual_link(
+                session=session, by=_user(request), link=form.cleaned_data["manual_link"]
+            )
+        except services.SessionError as error:
+            messages.error(request, " ".join(error.messages))
+            return _back(request, session, status=400)
+        messages.success(
+            request,
+            "Meeting link saved."
+            if form.cleaned_data["manual_link"]
+            else "Meeting link removed: Peerakeet will use Zoom.",
+        )
+    return _back(request, session)
+
+
+def _back(request: HttpRequest, session: SupportSession, *, status: int = 302) -> HttpResponse:
+    """After an action: back where the form was. A refused action shows the page again, with
+    the reason, under a 4xx status."""
+    to_schedule = request.POST.get("back") == "schedule"
+    if status == 302:
+        return (
+            redirect("scheduling:schedule")
+            if to_schedule
+            else redirect("scheduling:session", session.pk)
+        )
+    if to_schedule:
+        with timezone.override(_user(request).time_zone):
+            return render(
+                request, "scheduling/schedule.html", _schedule_context(request), status=status
+            )
+    session.refresh_from_db()
+    return _render_detail(request, session, status=status)
+
+
+@login_required
+@require_GET
+def join(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Re-checks everything, then sends the viewer to the meeting (DESIGN.md flow 5)."""
+    session = _member_session(request, session_id)
+    user = _user(request)
+    try:
+        target = join_target(session, user)
+    except JoinRefused as refused:
+        with timezone.override(user.time_zone):
+            return render(
+                request,
+                "scheduling/join_refused.html",
+                {
+                    "nav": "schedule",
+                    "session": session,
+                    "reason": refused.reason,
+                    "when": refused.when,
+                },
+                status=409,
+            )
+    response = HttpResponseRedirect(target)
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,111 @@
+"""Dashboard forms. They parse and present; the rules live in scheduling.services."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from accounts.models import User
+from scheduling.models import SupportSession
+
+DURATIONS = [
+    (30, "30 minutes"),
+    (45, "45 minutes"),
+    (50, "50 minutes"),
+    (60, "1 hour"),
+    (90, "1 hour 30 minutes"),
+]
+
+
+class _When(forms.Form):
+    starts_at = forms.DateTimeField(
+        label="Date and time",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    duration_minutes = forms.TypedChoiceField(
+        label="Length", choices=DURATIONS, coerce=int, initial=50
+    )
+    modality = forms.ChoiceField(
+        label="Session type",
+        choices=SupportSession.Modality.choices,
+        widget=forms.RadioSelect,
+        initial=SupportSession.Modality.VIDEO,
+    )
+
+    def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        self.fields[
+            "starts_at"
+        ].help_text = f"In your time zone ({viewer.time_zone.replace('_', ' ')})."
+
+    def clean_starts_at(self) -> datetime:
+        value: datetime = self.cleaned_data["starts_at"]
+        # The browser sends a wall-clock time: read it in the viewer's own time zone.
+        naive = timezone.make_naive(value) if timezone.is_aware(value) else value
+        return timezone.make_aware(naive, zoneinfo.ZoneInfo(self.viewer.time_zone))
+
+
+class SessionCreateForm(_When):
+    participant_email = forms.EmailField(
+        label="Participant's email", help_text="The participant's Peerakeet account."
+    )
+    manual_link = forms.CharField(
+        label="Meeting link (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text="Leave blank and Peerakeet creates the Zoom meeting automatically.",
+    )
+    private_note = forms.CharField(
+        label="Private note (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only you see this. It is never sent to Zoom or to the participant.",
+    )
+    field_order = [
+        "participant_email",
+        "starts_at",
+        "duration_minutes",
+        "modality",
+        "manual_link",
+        "private_note",
+    ]
+
+    def clean_participant_email(self) -> User:
+        email = self.cleaned_data["participant_email"].lower()
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError("No active Peerakeet account uses this email.")
+        return user
+
+
+class SessionRequestForm(_When):
+    peer = forms.ModelChoiceField(
+        label="Certified peer", queryset=User.objects.none(), empty_label=None
+    )
+    field_order = ["peer", "starts_at", "duration_minutes", "modality"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        peers = User.objects.filter(is_active=True, certifications__revoked_at__isnull=True)
+        self.fields["peer"].queryset = peers.exclude(pk=self.viewer.pk).order_by("display_name")  # type: ignore[attr-defined]
+
+
+class ManualLinkForm(forms.Form):
+    manual_link = forms.CharField(
+        label="Meeting link",
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        help_text=(
+            "A link you enter always wins over an automatic Zoom meeting. "
+            "Clear it to go back to Zoom."
+        ),
+    )

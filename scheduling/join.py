@@ -1,0 +1,63 @@
+"""Where Join Session sends a viewer (DESIGN.md flow 5). Checked again at the moment of joining."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.utils import timezone
+
+from accounts.models import User
+from scheduling.models import SupportSession
+from scheduling.selectors import live_meeting
+from zoom.client import ZoomError
+from zoom.models import ZoomConnection
+from zoom.tokens import call_zoom
+
+log = logging.getLogger(__name__)
+
+
+class JoinRefused(Exception):
+    def __init__(self, reason: str, when: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.when = when
+
+
+def join_target(session: SupportSession, viewer: User, now: datetime | None = None) -> str:
+    """The URL to open. The caller has already checked that the viewer belongs to the session."""
+    now = now or timezone.now()
+    if session.status != SupportSession.Status.CONFIRMED:
+        raise JoinRefused(
+            f"This session is {session.get_status_display().lower()}, so it cannot be joined."
+        )
+    opens, closes = session.join_window()
+    if now < opens:
+        raise JoinRefused("The join window has not opened yet.", when=opens)
+    if now >= closes:
+        raise JoinRefused("This session has ended.")
+    if session.manual_link:
+        return session.manual_link
+    meeting = live_meeting(session)
+    if meeting is None or meeting.removal_requested_at is not None:
+        raise JoinRefused(
+            "This session has no meeting link yet. The peer can reconnect Zoom or add a link; "
+            "reload this page in a moment."
+        )
+    if viewer.pk == session.peer_id:
+        return _host_start_url(session, meeting.zoom_meeting_id) or meeting.join_url
+    return meeting.join_url
+
+
+def _host_start_url(session: SupportSession, zoom_meeting_id: int) -> str | None:
+    """A fresh start URL: the ZAK in a stored one lasts only 2 hours (zoom-api.md §2)."""
+    connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
+    if connection is None or not connection.is_connected:
+        return None
+    try:
+        meeting = call_zoom(connection.pk, lambda api: api.get_meeting(zoom_meeting_id))
+    except ZoomError as exc:
+        log.warning("No fresh start URL for meeting %s: %s", zoom_meeting_id, type(exc).__name__)
+        return None
+    start_url = meeting.get("start_url")
+    return str(start_url) if start_url else None

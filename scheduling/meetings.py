@@ -1,0 +1,275 @@
+"""Creating and removing the Zoom meeting of a session (DESIGN.md flows 3 and 4).
+
+Exactly one meeting per session, even when a create's answer is lost, two workers run the task,
+or a worker dies mid-task:
+
+1. Under the session's row lock, re-check that a meeting is still wanted and set
+   ``create_started_at`` (committed) before anything is sent. Another run that finds a fresh
+   mark stays off until the lease ends.
+2. Outside the lock, if an earlier attempt may have reached Zoom (the mark was already set), look
+   for the session's opaque reference among the host's upcoming meetings before creating.
+3. Under the lock again, store the meeting; if the session stopped wanting it meanwhile, queue
+   its removal at once.
+
+Nothing sent to Zoom names the participant or describes the session: the topic is neutral and the
+agenda holds only the opaque reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from scheduling.models import SupportSession, ZoomMeeting
+from scheduling.selectors import live_meeting
+from zoom.client import (
+    ZoomAPI,
+    ZoomAuthError,
+    ZoomError,
+    ZoomNotFound,
+    ZoomRateLimited,
+    ZoomUnavailable,
+)
+from zoom.models import ZoomConnection
+from zoom.tokens import call_zoom
+
+log = logging.getLogger(__name__)
+
+Provisioning = SupportSession.Provisioning
+
+TOPIC = "Peer support session"
+LEASE = timedelta(seconds=90)  # longer than a create can take: token refresh + timeouts
+MAX_ATTEMPTS = 8  # transient failures (5xx, timeouts) before the peer is told
+PASSCODE_ALPHABET = string.ascii_letters + string.digits
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Run the same task again after ``delay`` seconds."""
+
+    delay: float
+    reason: str
+
+
+def agenda_for(session: SupportSession) -> str:
+    return f"Peerakeet ref {session.reference}"
+
+
+def new_passcode() -> str:
+    """10 characters (Zoom's maximum) of [A-Za-z0-9], with at least one letter and one digit."""
+    while True:
+        code = "".join(secrets.choice(PASSCODE_ALPHABET) for _ in range(10))
+        if any(c.isdigit() for c in code) and any(c.isalpha() for c in code):
+            return code
+
+
+def meeting_request(session: SupportSession, passcode: str) -> dict[str, Any]:
+    """The body of POST /users/me/meetings (zoom-api.md §2)."""
+    video = session.modality == SupportSession.Modality.VIDEO
+    return {
+        "topic": TOPIC,
+        "type": 2,
+        "start_time": session.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "duration": session.duration_minutes,
+        "timezone": "UTC",
+        "password": passcode,
+        "agenda": agenda_for(session),
+        "settings": {
+            "waiting_room": True,
+            "join_before_host": False,
+            "auto_recording": "none",
+            "approval_type": 2,
+            "registrants_email_notification": False,
+            "email_notification": False,
+            "meeting_authentication": False,
+            "host_video": video,
+            "participant_video": video,
+            "mute_upon_entry": False,
+        },
+    }
+
+
+def provision(session_id: int) -> str | Retry:
+    claim = _claim(session_id)
+    if isinstance(claim, (str, Retry)):
+        return claim
+    session, connection, reconcile = claim
+    try:
+        data = _find_or_create(session, connection.pk, reconcile=reconcile)
+    except ZoomAuthError:
+        _release_claim(session_id, Provisioning.NEEDS_ZOOM, sent=False)
+        return "zoom refused the grant"
+    except ZoomRateLimited as exc:
+        _release_claim(session_id, Provisioning.PENDING, sent=False)
+        return Retry(exc.retry_after + random.uniform(0, 2), "rate limited")
+    except ZoomUnavailable as exc:
+        return _transient(session_id, session.provisioning_attempts, sent=exc.outcome_unknown)
+    except ZoomError as exc:
+        log.warning("Zoom refused a meeting for session %s: %s", session_id, exc)
+        _release_claim(session_id, Provisioning.FAILED, sent=False)
+        return "zoom refused the meeting"
+    return _store(session_id, connection, data)
+
+
+def _claim(session_id: int) -> str | Retry | tuple[SupportSession, ZoomConnection, bool]:
+    with transaction.atomic():
+        session = SupportSession.objects.select_for_update().get(pk=session_id)
+        if not session.wants_zoom_meeting() or live_meeting(session) is not None:
+            if session.provisioning == Provisioning.PENDING:
+                session.provisioning = Provisioning.IDLE
+                session.save(update_fields=["provisioning", "updated_at"])
+            return "no meeting wanted"
+        connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
+        if connection is None or not connection.is_connected:
+            session.provisioning = Provisioning.NEEDS_ZOOM
+            session.save(update_fields=["provisioning", "updated_at"])
+            return "peer not connected"
+        now = timezone.now()
+        started = session.create_started_at
+        if started is not None and started > now - LEASE:
+            # Another run is creating right now; look again when its lease ends.
+            return Retry((started + LEASE - now).total_seconds() + 1, "another run holds the lease")
+        session.create_started_at = now
+        session.provisioning = Provisioning.PENDING
+        session.provisioning_attempts += 1
+        session.save(
+            update_fields=[
+                "create_started_at",
+                "provisioning",
+                "provisioning_attempts",
+                "updated_at",
+            ]
+        )
+    return session, connection, started is not None
+
+
+def _find_or_create(
+    session: SupportSession, connection_id: int, *, reconcile: bool
+) -> dict[str, Any]:
+    def run(api: ZoomAPI) -> dict[str, Any]:
+        if reconcile:
+            # An earlier attempt may have created it and lost the answer (zoom-api.md §2).
+            agenda = agenda_for(session)
+            for listed in api.list_upcoming_meetings():
+                if listed.get("agenda") == agenda:
+                    return api.get_meeting(int(listed["id"]))
+        return api.create_meeting(meeting_request(session, new_passcode()))
+
+    return call_zoom(connection_id, run)
+
+
+def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) -> str:
+    from scheduling.tasks import remove_meeting
+
+    with transaction.atomic():
+        session = SupportSession.objects.select_for_update().get(pk=session_id)
+        if live_meeting(session) is not None:
+            # Cannot happen while the lease holds; never keep two meetings if it somehow does.
+            log.error(
+                "Session %s already has a meeting; removing the new %s", session_id, data["id"]
+            )
+            transaction.on_commit(lambda: _delete_quietly(connection.pk, int(data["id"])))
+            return "duplicate discarded"
+        still_wanted = session.wants_zoom_meeting()
+        meeting = ZoomMeeting(
+            session=session,
+            zoom_meeting_id=int(data["id"]),
+            host_zoom_user_id=connection.zoom_user_id or "",
+            settings_overridden=_overrides(data.get("settings") or {}),
+            removal_requested_at=None if still_wanted else timezone.now(),
+        )
+        meeting.seal(join_url=str(data.get("join_url", "")), passcode=str(data.get("password", "")))
+        meeting.save()
+        session.create_started_at = None
+        session.provisioning = Provisioning.IDLE
+        session.save(update_fields=["create_started_at", "provisioning", "updated_at"])
+        if not still_wanted:
+            remove_meeting.enqueue(meeting.pk)
+    return "created" if still_wanted else "created, then removed: no longer wanted"
+
+
+def _delete_quietly(connection_id: int, zoom_meeting_id: int) -> None:
+    try:
+        call_zoom(connection_id, lambda api: api.delete_meeting(zoom_meeting_id))
+    except ZoomError as exc:
+        log.error("Could not remove duplicate Zoom meeting %s: %s", zoom_meeting_id, exc)
+
+
+def _overrides(applied: dict[str, Any]) -> str:
+    """Zoom may force account settings over ours (zoom-api.md §2): say what differs."""
+    found = []
+    if applied.get("waiting_room") is not True:
+        found.append("waiting room is off")
+    if applied.get("auto_recording", "none") != "none":
+        found.append(f"automatic {applied['auto_recording']} recording is on")
+    if applied.get("join_before_host") is True:
+        found.append("participants can join before the host")
+    return "; ".join(found)
+
+
+def _release_claim(session_id: int, provisioning: str, *, sent: bool) -> None:
+    """End this run's lease. ``sent``: the create may have reached Zoom, so keep the mark (the
+    next run then reconciles) but let it expire at once."""
+    with transaction.atomic():
+        session = SupportSession.objects.select_for_update().get(pk=session_id)
+        session.create_started_at = timezone.now() - LEASE if sent else None
+        session.provisioning = provisioning
+        session.save(update_fields=["create_started_at", "provisioning", "updated_at"])
+
+
+def _transient(session_id: int, attempts: int, *, sent: bool) -> str | Retry:
+    if attempts >= MAX_ATTEMPTS:
+        _release_claim(session_id, Provisioning.FAILED, sent=sent)
+        return "gave up after retries"
+    _release_claim(session_id, Provisioning.PENDING, sent=sent)
+    return Retry(backoff(attempts), "zoom unavailable")
+
+
+def backoff(attempt: int) -> float:
+    """Exponential backoff with full jitter: 2 s, 4 s, 8 s … capped at 10 minutes."""
+    ceiling = min(600.0, 2.0 * 2 ** max(0, attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def remove(meeting_id: int, attempt: int) -> str | Retry:
+    meeting = ZoomMeeting.objects.select_related("session").get(pk=meeting_id)
+    if meeting.removed_at is not None:
+        return "already removed"
+    connection = ZoomConnection.objects.filter(peer_id=meeting.session.peer_id).first()
+    if (
+        connection is None
+        or not connection.is_connected
+        or connection.zoom_user_id != meeting.host_zoom_user_id
+    ):
+        _removal_failed(meeting_id, "Zoom is no longer connected for this peer")
+        return "grant gone"
+    try:
+        call_zoom(connection.pk, lambda api: api.delete_meeting(meeting.zoom_meeting_id))
+    except ZoomNotFound:
+        pass  # 3001: already gone in Zoom, which is what we wanted
+    except ZoomAuthError:
+        _removal_failed(meeting_id, "Zoom refused the authorization")
+        return "grant refused"
+    except ZoomRateLimited as exc:
+        return Retry(exc.retry_after + random.uniform(0, 2), "rate limited")
+    except ZoomUnavailable:
+        return Retry(backoff(attempt + 1), "zoom unavailable")
+    except ZoomError as exc:
+        log.warning("Zoom refused to delete meeting %s: %s", meeting.zoom_meeting_id, exc)
+        return Retry(backoff(attempt + 1), "zoom refused")
+    ZoomMeeting.objects.filter(pk=meeting_id).update(
+        removed_at=timezone.now(), removal_failed="", join_url_encrypted="", passcode_encrypted=""
+    )
+    return "removed"
+
+
+def _removal_failed(meeting_id: int, why: str) -> None:
+    ZoomMeeting.objects.filter(pk=meeting_id, removed_at__isnull=True).update(removal_failed=why)

@@ -1,0 +1,177 @@
+"""Support sessions and the Zoom meetings Peerakeet makes for them.
+
+Status: requested -> confirmed | declined; confirmed -> cancelled | completed (DESIGN.md).
+A session's *meeting link* is a manual link the peer typed, or a Zoom meeting Peerakeet created.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from peerakeet.lib.crypto import DecryptionError
+from zoom.vault import keyring
+
+
+class SupportSession(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+
+    class Modality(models.TextChoices):
+        VIDEO = "video", "Video"
+        AUDIO = "audio", "Audio"
+
+    class Provisioning(models.TextChoices):
+        """Where automatic meeting creation stands (shown to the peer in words)."""
+
+        IDLE = "idle", "Nothing to do"
+        PENDING = "pending", "Preparing Zoom meeting…"
+        NEEDS_ZOOM = "needs_zoom", "No meeting yet — reconnect Zoom or add a link"
+        FAILED = "failed", "Zoom meeting could not be created — add a link or try again"
+
+    peer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hosted_sessions"
+    )
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attended_sessions"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    modality = models.CharField(max_length=8, choices=Modality.choices, default=Modality.VIDEO)
+    starts_at = models.DateTimeField(help_text="Stored in UTC.")
+    duration_minutes = models.PositiveSmallIntegerField(default=50)
+    manual_link = models.URLField(max_length=500, blank=True)
+    # Never leaves Peerakeet: not sent to Zoom, not in emails, not in the participant's view.
+    private_note = models.TextField(max_length=2000, blank=True)
+    # The opaque marker sent to Zoom as the meeting agenda, to find a create whose answer was lost.
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provisioning = models.CharField(
+        max_length=12, choices=Provisioning.choices, default=Provisioning.IDLE
+    )
+    provisioning_attempts = models.PositiveSmallIntegerField(default=0)
+    # Set (and committed) before a create is sent: another run of the task stays off until the
+    # lease ends, and afterwards reconciles with Zoom before creating again.
+    create_started_at = models.DateTimeField(null=True, blank=True)
+    # When the queued provisioning task is due; the sweep re-queues work overdue by minutes.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["peer", "starts_at"]),
+            models.Index(fields=["participant", "starts_at"]),
+            models.Index(fields=["status", "provisioning"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(peer=models.F("participant")), name="peer_is_not_participant"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=15, duration_minutes__lte=240),
+                name="duration_between_15_and_240",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.pk} ({self.status})"
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    def is_member(self, user: object) -> bool:
+        user_id = getattr(user, "pk", None)
+        return user_id is not None and user_id in (self.peer_id, self.participant_id)
+
+    def join_window(self) -> tuple[datetime, datetime]:
+        opens = self.starts_at - timedelta(minutes=settings.JOIN_WINDOW_MINUTES_BEFORE)
+        return opens, self.ends_at
+
+    def join_window_is_open(self, now: datetime | None = None) -> bool:
+        opens, closes = self.join_window()
+        now = now or timezone.now()
+        return opens <= now < closes
+
+    def wants_zoom_meeting(self) -> bool:
+        return (
+            self.status == self.Status.CONFIRMED
+            and not self.manual_link
+            and self.ends_at > timezone.now()
+        )
+
+
+class ZoomMeeting(models.Model):
+    """A Zoom meeting Peerakeet created for a session. At most one live per session (index).
+
+    Removed meetings stay as rows (``removed_at``) so that "a session never had two meetings" can
+    be checked, and a meeting that could not be removed stays visible to the peer.
+    """
+
+    session = models.ForeignKey(SupportSession, on_delete=models.CASCADE, related_name="meetings")
+    zoom_meeting_id = models.BigIntegerField(db_index=True)
+    host_zoom_user_id = models.CharField(max_length=64)
+    # Join URL (carries the encrypted passcode) and passcode: encrypted at rest like the tokens.
+    join_url_encrypted = models.TextField(editable=False)
+    passcode_encrypted = models.TextField(editable=False)
+    settings_overridden = models.CharField(
+        max_length=300, blank=True, help_text="What Zoom applied differently from what we asked."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    removal_requested_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removal_failed = models.CharField(max_length=200, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=models.Q(removed_at__isnull=True),
+                name="one_live_zoom_meeting_per_session",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Zoom meeting {self.zoom_meeting_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.removed_at is None
+
+    def _data(self, column: str) -> str:
+        return f"zoom-meeting:{self.session_id}:{self.zoom_meeting_id}:{column}"
+
+    def seal(self, *, join_url: str, passcode: str) -> None:
+        ring = keyring()
+        self.join_url_encrypted = ring.encrypt(join_url, associated_data=self._data("join_url"))
+        self.passcode_encrypted = ring.encrypt(passcode, associated_data=self._data("passcode"))
+
+    @property
+    def join_url(self) -> str:
+        return _open(self.join_url_encrypted, self._data("join_url"))
+
+    @property
+    def passcode(self) -> str:
+        return _open(self.passcode_encrypted, self._data("passcode"))
+
+
+def _open(stored: str, associated_data: str) -> str:
+    try:
+        return keyring().decrypt(stored, associated_data=associated_data)
+    except DecryptionError:
+        return ""

@@ -1,0 +1,317 @@
+"""Every change to a support session's state, for the dashboard and the API alike.
+
+Each write validates, runs in one transaction, and enqueues the Zoom work it implies in that same
+transaction (django-tasks-db writes the task row there): a confirmed session gets a "provision
+meeting" task, a declined or cancelled one a "remove meeting" task, so no side effect is lost and
+none runs for a change that rolled back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlparse
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from scheduling.models import SupportSession
+from scheduling.selectors import live_meeting
+
+Status = SupportSession.Status
+
+MIN_DURATION, MAX_DURATION = 15, 240
+MAX_AHEAD = timedelta(days=366)
+
+
+class SessionError(ValidationError):
+    """A request that breaks a scheduling rule. ``code`` is stable (the API shows it)."""
+
+
+def session_create(
+    *,
+    peer: User,
+    participant: User,
+    starts_at: datetime,
+    duration_minutes: int,
+    modality: str,
+    manual_link: str = "",
+    private_note: str = "",
+) -> SupportSession:
+    """A certified peer schedules a session for a participant: confirmed at once."""
+    _require_peer(peer)
+    _check_people(peer, participant)
+    _check_time(starts_at, duration_minutes)
+    with transaction.atomic():
+        _lock_calendar(peer)
+        _check_overlap(peer, starts_at, duration_minutes)
+        session = SupportSession(
+            peer=peer,
+            participant=participant,
+            starts_at=starts_at,
+            created_by=peer,
+            duration_minutes=duration_minutes,
+            modality=_modality(modality),
+            manual_link=clean_manual_link(manual_link),
+            private_note=private_note.strip(),
+            status=Status.CONFIRMED,
+        )
+        session.full_clean()
+        session.save()
+        _after_confirm(session)
+    return session
+
+
+def session_request(
+    *, participant: User, peer: User, starts_at: datetime, duration_minutes: int, modality: str
+) -> SupportSession:
+    """A participant asks a certified peer for a session; the peer accepts or declines."""
+    if not peer.is_certified_peer:
+        raise SessionError(
+            "Sessions can only be requested from certified peers.", code="not_a_peer"
+        )
+    _check_people(peer, participant)
+    _check_time(starts_at, duration_minutes)
+    with transaction.atomic():
+        _lock_calendar(peer)
+        _check_overlap(peer, starts_at, duration_minutes)
+        session = SupportSession(
+            peer=peer,
+            participant=participant,
+            starts_at=starts_at,
+            created_by=participant,
+            duration_minutes=duration_minutes,
+            modality=_modality(modality),
+            status=Status.REQUESTED,
+        )
+        session.full_clean()
+        session.save()
+    return session
+
+
+def session_accept(*, session: SupportSession, by: User) -> SupportSession:
+    with transaction.atomic():
+        session = _locked(session, by, peer_only=True)
+        _require_status(session, {Status.REQUESTED}, "accept")
+        if session.starts_at <= timezone.now():
+            raise SessionError(
+                "This request's time has passed; ask for a new time.", code="in_the_past"
+            )
+        _lock_calendar(session.peer)
+        _check_overlap(
+            session.peer, session.starts_at, session.duration_minutes, exclude=session.pk
+        )
+        session.status = Status.CONFIRMED
+        session.save(update_fields=["status", "updated_at"])
+        _after_confirm(session)
+    return session
+
+
+def session_decline(*, session: SupportSession, by: User) -> SupportSession:
+    with transaction.atomic():
+        session = _locked(session, by, peer_only=True)
+        _require_status(session, {Status.REQUESTED}, "decline")
+        session.status = Status.DECLINED
+        session.save(update_fields=["status", "updated_at"])
+        _release_meeting(session)
+    return session
+
+
+def session_cancel(*, session: SupportSession, by: User) -> SupportSession:
+    """Either side may cancel a requested or confirmed session that has not ended."""
+    with transaction.atomic():
+        session = _locked(session, by, peer_only=False)
+        _require_status(session, {Status.REQUESTED, Status.CONFIRMED}, "cancel")
+        session.status = Status.CANCELLED
+        session.cancelled_by = by
+        session.provisioning = SupportSession.Provisioning.IDLE
+        session.save(update_fields=["status", "cancelled_by", "provisioning", "updated_at"])
+        _release_meeting(session)
+    return session
+
+
+def session_complete(*, session: SupportSession, by: User) -> SupportSession:
+    with transaction.atomic():
+        session = _locked(session, by, peer_only=True)
+        _require_status(session, {Status.CONFIRMED}, "mark as completed")
+        if session.starts_at > timezone.now():
+            raise SessionError(
+                "A session can be marked completed once it has started.", code="not_started"
+            )
+        session.status = Status.COMPLETED
+        session.save(update_fields=["status", "updated_at"])
+    return session
+
+
+def session_set_manual_link(*, session: SupportSession, by: User, link: str) -> SupportSession:
+    """A manual link always wins: a Zoom meeting already made for the session is removed.
+
+    Clearing the link of a confirmed session hands it back to automatic Zoom meetings.
+    """
+    link = clean_manual_link(link)
+    with transaction.atomic():
+        session = _locked(session, by, peer_only=True)
+        _require_status(session, {Status.REQUESTED, Status.CONFIRMED}, "change the link of")
+        session.manual_link = link
+        session.save(update_fields=["manual_link", "updated_at"])
+        if link:
+            session.provisioning = SupportSession.Provisioning.IDLE
+            session.save(update_fields=["provisioning"])
+            _release_meeting(session)
+        elif session.status == Status.CONFIRMED:
+            _after_confirm(session)
+    return session
+
+
+def clean_manual_link(link: str) -> str:
+    link = (link or "").strip()
+    if not link:
+        return ""
+    try:
+        URLValidator(schemes=["https"])(link)
+    except ValidationError:
+        raise SessionError(
+            "Enter a complete https:// meeting link, for example https://meet.example.com/room.",
+            code="bad_link",
+        ) from None
+    if urlparse(link).username or urlparse(link).password:
+        raise SessionError(
+            "A meeting link must not contain a user name or password.", code="bad_link"
+        )
+    return link
+
+
+def request_provisioning(session: SupportSession) -> bool:
+    """Queue a Zoom meeting for a confirmed session that wants one (in the caller's transaction)."""
+    from scheduling.tasks import provision_meeting
+
+    if not session.wants_zoom_meeting() or live_meeting(session) is not None:
+        return False
+    session.provisioning = SupportSession.Provisioning.PENDING
+    session.provisioning_attempts = 0
+    session.save(update_fields=["provisioning", "provisioning_attempts", "updated_at"])
+    provision_meeting.enqueue(session.pk)
+    return True
+
+
+def _after_confirm(session: SupportSession) -> None:
+    request_provisioning(session)
+
+
+def _release_meeting(session: SupportSession) -> None:
+    from scheduling.tasks import remove_meeting
+
+    meeting = live_meeting(session)
+    if meeting is not None and meeting.removal_requested_at is None:
+        meeting.removal_requested_at = timezone.now()
+        meeting.save(update_fields=["removal_requested_at"])
+        remove_meeting.enqueue(meeting.pk)
+
+
+def _locked(session: SupportSession, by: User, *, peer_only: bool) -> SupportSession:
+    locked = SupportSession.objects.select_for_update().get(pk=session.pk)
+    allowed = by.pk == locked.peer_id or (not peer_only and by.pk == locked.participant_id)
+    if not allowed:
+        raise SessionError("Only the session's peer can do that.", code="forbidden")
+    return locked
+
+
+def _require_status(session: SupportSession, allowed: set[str], verb: str) -> None:
+    if session.status not in allowed:
+        raise SessionError(
+            f"You cannot {verb} a session that is {session.get_status_display().lower()}.",
+            code="illegal_transition",
+        )
+
+
+def _require_peer(user: User) -> None:
+    if not user.is_certified_peer:
+        raise SessionError("Only certified peers can host sessions.", code="not_a_peer")
+
+
+def _check_people(peer: User, participant: User) -> None:
+    if peer.pk == participant.pk:
+        raise SessionError("A peer cannot book a session with themselves.", code="same_person")
+    if not participant.is_active:
+        raise SessionError("That participant's account is not active.", code="inactive")
+
+
+def _check_time(starts_at: datetime, duration_minutes: int) -> None:
+    if timezone.is_naive(starts_at):
+        raise SessionError("The start time needs a time zone.", code="bad_time")
+    now = timezone.now()
+    if starts_at <= now:
+        raise SessionError("Choose a start time in the future.", code="in_the_past")
+    if starts_at > now + MAX_AHEAD:
+        raise SessionError("Sessions can be booked up to a year ahead.", code="too_far")
+    if not MIN_DURATION <= duration_minutes <= MAX_DURATION:
+        raise SessionError(
+            f"A session lasts between {MIN_DURATION} and {MAX_DURATION} minutes.",
+            code="bad_duration",
+        )
+
+
+def _modality(value: str) -> str:
+    if value not in SupportSession.Modality.values:
+        raise SessionError("Choose Video or Audio.", code="bad_modality")
+    return value
+
+
+def _lock_calendar(peer: User) -> None:
+    # Serialises bookings for one peer so two overlapping requests cannot both pass the check.
+    User.objects.select_for_update().filter(pk=peer.pk).exists()
+
+
+def _check_overlap(
+    peer: User, starts_at: datetime, duration_minutes: int, *, exclude: int | None = None
+) -> None:
+    """Confirmed sessions of one peer never overlap; open requests may (the peer picks one)."""
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    candidates = SupportSession.objects.filter(
+        peer=peer,
+        status=Status.CONFIRMED,
+        starts_at__lt=ends_at,
+        starts_at__gt=starts_at - timedelta(minutes=MAX_DURATION),
+    )
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude)
+    if any(other.ends_at > starts_at for other in candidates):
+        raise SessionError(
+            "This time overlaps another session of this peer. Choose another time.", code="overlap"
+        )
+
+
+STALE_AFTER = timedelta(minutes=2)
+
+
+def sweep_stale_work(*, older_than: timedelta = STALE_AFTER) -> tuple[int, int]:
+    """Re-queue Zoom work that a dead worker left behind (its task row stays "running").
+
+    Safe to run at any time: both tasks are idempotent and provisioning holds a lease.
+    """
+    from scheduling.models import ZoomMeeting
+    from scheduling.tasks import provision_meeting, remove_meeting
+
+    cutoff = timezone.now() - older_than
+    provisions = removals = 0
+    with transaction.atomic():
+        overdue = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=cutoff)
+        stale = SupportSession.objects.filter(
+            overdue,
+            status=Status.CONFIRMED,
+            provisioning=SupportSession.Provisioning.PENDING,
+            updated_at__lt=cutoff,
+        )
+        for session in stale:
+            provision_meeting.enqueue(session.pk)
+            provisions += 1
+        stuck = ZoomMeeting.objects.filter(
+            overdue, removed_at__isnull=True, removal_requested_at__lt=cutoff, removal_failed=""
+        )
+        for meeting in stuck:
+            remove_meeting.enqueue(meeting.pk)
+            removals += 1
+    return provisions, removals

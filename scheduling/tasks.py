@@ -1,0 +1,41 @@
+"""Background work (django-tasks, database backend). Thin shells over scheduling.meetings.
+
+A run that must be retried enqueues the same task again with ``run_after``; every task is
+idempotent, so a duplicate or a re-run after a worker died does no harm.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+from scheduling import meetings
+from scheduling.models import SupportSession, ZoomMeeting
+
+
+@task()
+def provision_meeting(session_id: int) -> str:
+    outcome = meetings.provision(session_id)
+    if isinstance(outcome, meetings.Retry):
+        when = _later(outcome.delay)
+        SupportSession.objects.filter(pk=session_id).update(next_attempt_at=when)
+        provision_meeting.using(run_after=when).enqueue(session_id)
+        return f"retry in {outcome.delay:.1f}s: {outcome.reason}"
+    return outcome
+
+
+@task()
+def remove_meeting(meeting_id: int, attempt: int = 0) -> str:
+    outcome = meetings.remove(meeting_id, attempt)
+    if isinstance(outcome, meetings.Retry):
+        when = _later(outcome.delay)
+        ZoomMeeting.objects.filter(pk=meeting_id).update(next_attempt_at=when)
+        remove_meeting.using(run_after=when).enqueue(meeting_id, attempt + 1)
+        return f"retry in {outcome.delay:.1f}s: {outcome.reason}"
+    return outcome
+
+
+def _later(seconds: float) -> datetime:
+    return timezone.now() + timedelta(seconds=seconds)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from scheduling import services
+from scheduling.models import SupportSession
+
+
+def book(
+    peer: Any, participant: Any, *, starts_in: timedelta = timedelta(days=1), **kwargs: Any
+) -> SupportSession:
+    """A peer schedules a session (confirmed at once)."""
+    return services.session_create(
+        peer=peer,
+        participant=participant,
+        starts_at=timezone.now() + starts_in,
+        duration_minutes=kwargs.pop("duration_minutes", 50),
+        modality=kwargs.pop("modality", "video"),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def transactional(transactional_db: None) -> None:
+    """The worker commits its own transactions: these tests need real commits."""
