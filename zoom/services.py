@@ -11,8 +11,10 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -29,6 +31,14 @@ REVOKE_TIMEOUT = 5.0  # seconds: disconnecting must not hang on Zoom
 
 class ZoomUserAlreadyBound(ZoomError):
     """The Zoom user who authorized is already connected to another Peerakeet peer."""
+
+
+class ZoomScopesMissing(ZoomError):
+    """Zoom granted fewer permissions than Peerakeet needs (``missing`` names them)."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        super().__init__(f"Zoom did not grant: {' '.join(missing)}")
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ def oauth_begin() -> OAuthStart:
 def connection_complete(*, peer: User, code: str, code_verifier: str) -> ZoomConnection:
     """Exchange the code, read /users/me once, bind the Zoom user to this peer, seal the tokens."""
     tokens = ZoomOAuth().exchange_code(code=code, code_verifier=code_verifier)
+    _require_scopes(peer, tokens)
     profile = _profile(tokens)
     try:
         connection = _bind(peer=peer, tokens=tokens, profile=profile)
@@ -64,6 +75,22 @@ def connection_complete(*, peer: User, code: str, code_verifier: str) -> ZoomCon
         )
         raise
     return connection
+
+
+def _require_scopes(peer: User, tokens: TokenSet) -> None:
+    """A grant without every scope we use would fail later, mid-booking: refuse it now."""
+    granted = set(tokens.scope.split())
+    missing = tuple(scope for scope in settings.ZOOM_SCOPES if scope not in granted)
+    if missing:
+        _revoke_quietly(tokens.access_token)
+        audit(
+            None,
+            peer,
+            peer.email,
+            AuditEvent.Kind.CONNECT_FAILED,
+            f"Zoom did not grant: {' '.join(missing)}",
+        )
+        raise ZoomScopesMissing(missing)
 
 
 def _profile(tokens: TokenSet) -> dict[str, Any]:
@@ -114,12 +141,21 @@ def connection_disconnect(*, peer: User) -> bool:
     return True
 
 
-def connection_deauthorize(*, zoom_user_id: str, account_id: str) -> bool:
-    """Option 2: Zoom says the app was removed in the Marketplace. Idempotent."""
+def connection_deauthorize(
+    *, zoom_user_id: str, account_id: str, deauthorized_at: datetime | None = None
+) -> bool:
+    """Option 2: Zoom says the app was removed in the Marketplace. Idempotent.
+
+    An event older than the current connection (a late retry or a replay after the peer
+    reconnected) must not end the new grant.
+    """
     connection = ZoomConnection.objects.filter(
         zoom_user_id=zoom_user_id, zoom_account_id=account_id
     ).first()
     if connection is None:
+        return False
+    connected_at = connection.connected_at
+    if deauthorized_at is not None and connected_at is not None and deauthorized_at < connected_at:
         return False
     _end(
         connection.pk,

@@ -4,12 +4,40 @@ from typing import Any
 
 from django import template
 
+from accounts.models import User
+from zoom.models import ZoomConnection
+
 register = template.Library()
+
+# One friendly line per reason; the pill shows it under the state.
+REASON_TEXT: dict[str, str] = {
+    ZoomConnection.Reason.GRANT_REFUSED: "Zoom no longer accepts Peerakeet's authorization. "
+    "Reconnect to keep creating meetings.",
+    ZoomConnection.Reason.REMOVED_IN_ZOOM: "Peerakeet Telehealth was removed in the Zoom App "
+    "Marketplace.",
+    ZoomConnection.Reason.SUPERSEDED: "Zoom was connected again elsewhere. Reconnect here.",
+}
+
+
+def pill_context(peer: User) -> dict[str, Any]:
+    """What the pill shows for ``peer``: read from the database only, never from Zoom."""
+    connection = ZoomConnection.objects.filter(peer=peer).first()
+    state = connection.state if connection else ZoomConnection.State.DISCONNECTED
+    reason = REASON_TEXT.get(connection.reason, "") if connection else ""
+    return {
+        "state": state,
+        "state_label": ZoomConnection.State(state).label,
+        "zoom_email": connection.zoom_email if connection else "",
+        "reason_text": reason,
+    }
 
 
 @register.inclusion_tag("zoom/_status_pill.html", takes_context=True)
-def zoom_status_pill(context: dict[str, Any]) -> dict[str, Any]:
+def zoom_status_pill(context: template.Context) -> dict[str, Any]:
     """The Zoom status pill for the signed-in peer (reads the database only)."""
     request = context["request"]
-    connection = getattr(request.user, "zoom_connection", None)
-    return {"connection": connection, "csrf_token": context.get("csrf_token")}
+    return {
+        **pill_context(request.user),
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }

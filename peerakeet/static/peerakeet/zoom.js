@@ -1,0 +1,105 @@
+// The Zoom status pill (zoom/_status_pill.html). No inline scripts: the CSP forbids them.
+//
+// Connect opens Zoom's authorization screen in a popup. window.open runs synchronously inside
+// the click, before any network request, so popup blockers treat it as user-initiated; the popup
+// starts on about:blank and is pointed at Zoom once the POST returns the authorize URL. When
+// the popup is blocked, the same tab goes to Zoom and the callback brings it back to Schedule.
+// The pill re-reads its state (database only) while a popup is open, when the popup reports
+// success, and whenever the page regains focus.
+"use strict";
+(function () {
+  const POLL_MS = 2500;
+  const POLL_LIMIT_MS = 10 * 60 * 1000; // the OAuth state lives ten minutes
+  let poller = null;
+
+  function pill() {
+    return document.getElementById("zoom-status");
+  }
+
+  function refresh() {
+    if (pill() && window.htmx) window.htmx.trigger(document.body, "zoom-refresh");
+  }
+
+  function stopPolling() {
+    if (poller !== null) window.clearInterval(poller);
+    poller = null;
+  }
+
+  function watch(popup) {
+    stopPolling();
+    const started = Date.now();
+    poller = window.setInterval(() => {
+      refresh();
+      if (popup.closed || Date.now() - started > POLL_LIMIT_MS) stopPolling();
+    }, POLL_MS);
+  }
+
+  async function authorizeUrl(form, mode) {
+    const data = new FormData(form);
+    data.set("mode", mode);
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error("connect failed: " + response.status);
+    return (await response.json()).authorize_url;
+  }
+
+  function connect(form) {
+    const popup = window.open("about:blank", "peerakeet-zoom-connect", "popup,width=620,height=760");
+    const mode = popup ? "popup" : "tab";
+    authorizeUrl(form, mode).then(
+      (url) => {
+        if (popup && !popup.closed) {
+          popup.location.href = url;
+          watch(popup);
+        } else {
+          window.location.assign(url);
+        }
+      },
+      () => {
+        // Signed out, certification revoked, CSRF expired: let the server explain in a page.
+        if (popup) popup.close();
+        form.submit();
+      },
+    );
+  }
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-zoom-connect]");
+    if (!form) return;
+    event.preventDefault();
+    connect(form);
+  });
+
+  window.addEventListener("message", (event) => {
+    if (event.origin === window.location.origin && event.data && event.data.type === "zoom-connected") {
+      stopPolling();
+      refresh();
+    }
+  });
+  if ("BroadcastChannel" in window) {
+    new BroadcastChannel("peerakeet-zoom").addEventListener("message", refresh);
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") refresh();
+  });
+  window.addEventListener("focus", refresh);
+
+  // Keep keyboard focus in the pill when its buttons are swapped (Disconnect -> Connect).
+  let focusWasInPill = false;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const target = pill();
+    focusWasInPill = Boolean(target && event.detail.target === target && target.contains(document.activeElement));
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = pill();
+    if (focusWasInPill && target && event.detail.target === target) {
+      const button = target.querySelector("button");
+      if (button) button.focus();
+    }
+    focusWasInPill = false;
+  });
+})();

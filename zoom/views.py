@@ -1,0 +1,287 @@
+"""Connect, callback, status, disconnect and the webhook (DESIGN.md flows 1, 2 and 6).
+
+Thin shells over zoom.services: they check who is asking, keep the OAuth ``state`` in the login
+session, and turn every outcome into a page a person can act on (never a trace or raw JSON).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from accounts.models import User
+from accounts.permissions import certified_peer_required
+from zoom import webhooks
+from zoom.client import ZoomError, ZoomRateLimited, ZoomUnavailable
+from zoom.models import AuditEvent
+from zoom.services import (
+    ZoomScopesMissing,
+    ZoomUserAlreadyBound,
+    audit,
+    connection_complete,
+    connection_deauthorize,
+    connection_disconnect,
+    oauth_begin,
+)
+from zoom.templatetags.zoom_tags import pill_context
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "zoom_oauth_pending"
+STATE_TTL = 600  # seconds: the connect popup has ten minutes to come back
+MAX_PENDING = 3  # a few tabs may be mid-connect; older states are dropped
+SCOPE_LABELS = {
+    "user:read:user": "View your Zoom user profile",
+    "meeting:write:meeting": "Create meetings",
+    "meeting:read:meeting": "View your meetings",
+    "meeting:read:list_meetings": "List your upcoming meetings",
+    "meeting:delete:meeting": "Delete meetings",
+    "meeting:update:meeting": "Update meetings",
+}
+
+View = Callable[..., HttpResponse]
+
+
+@dataclass(frozen=True)
+class Pending:
+    verifier: str
+    popup: bool
+
+
+def peer_view(view: View) -> View:
+    """certified_peer_required, but a background htmx poll from a signed-out tab reloads the
+    page (which then asks to sign in) instead of swapping the sign-in form into the pill."""
+    guarded = certified_peer_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _htmx(request) and not request.user.is_authenticated:
+            return HttpResponseClientRefresh()
+        return guarded(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _htmx(request: HttpRequest) -> bool:
+    """django-htmx's HtmxMiddleware sets request.htmx; false for plain requests."""
+    return bool(getattr(request, "htmx", False))
+
+
+def _peer(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # guaranteed by certified_peer_required
+    return request.user
+
+
+# --- Connect ------------------------------------------------------------------------------
+
+
+@require_POST
+@peer_view
+def connect(request: HttpRequest) -> HttpResponse:
+    start = oauth_begin()
+    _remember_state(request, start.state, start.code_verifier, popup=_is_popup(request))
+    if _htmx(request) or "application/json" in request.headers.get("Accept", ""):
+        # zoom.js opened the popup synchronously in the click; it now points it here.
+        return JsonResponse({"authorize_url": start.authorize_url})
+    # No JavaScript: the same tab goes to Zoom (CSP form-action lists ZOOM_OAUTH_URL).
+    return redirect(start.authorize_url)
+
+
+def _is_popup(request: HttpRequest) -> bool:
+    return request.POST.get("mode") == "popup"
+
+
+def _remember_state(request: HttpRequest, state: str, verifier: str, *, popup: bool) -> None:
+    now = timezone.now().timestamp()
+    pending = {
+        key: entry
+        for key, entry in request.session.get(PENDING_KEY, {}).items()
+        if entry.get("expires_at", 0) > now
+    }
+    pending[state] = {
+        "verifier": verifier,
+        "expires_at": now + STATE_TTL,
+        "popup": popup,
+        "user_id": request.user.pk,
+    }
+    newest = sorted(pending.items(), key=lambda item: item[1]["expires_at"])[-MAX_PENDING:]
+    request.session[PENDING_KEY] = dict(newest)
+
+
+def _pop_state(request: HttpRequest, state: str) -> Pending | None:
+    """The pending connect for ``state``, removed (single use); None if unknown or expired."""
+    pending: dict[str, dict[str, Any]] = request.session.get(PENDING_KEY, {})
+    # Compare in constant time: the state is a bearer secret for this login session.
+    match = (
+        next((key for key in pending if hmac.compare_digest(key, state)), None) if state else None
+    )
+    if match is None:
+        return None
+    entry = pending.pop(match)
+    request.session[PENDING_KEY] = pending
+    fresh = entry.get("expires_at", 0) > timezone.now().timestamp()
+    if not fresh or entry.get("user_id") != request.user.pk:
+        return None
+    return Pending(verifier=str(entry["verifier"]), popup=bool(entry.get("popup")))
+
+
+# --- Callback -----------------------------------------------------------------------------
+
+
+@require_GET
+@certified_peer_required
+def callback(request: HttpRequest) -> HttpResponse:
+    peer = _peer(request)
+    pending = _pop_state(request, request.GET.get("state", ""))
+    if request.GET.get("error"):
+        _audit_failure(peer, "Zoom authorization was not allowed")
+        return _result(request, "denied", status=200)
+    if pending is None:
+        _audit_failure(peer, "The connect link was unknown, expired or already used")
+        return _result(request, "bad_state", status=400)
+    code = request.GET.get("code", "")
+    if not code:
+        return _result(request, "failed", status=400)
+    try:
+        connection = connection_complete(peer=peer, code=code, code_verifier=pending.verifier)
+    except ZoomError as exc:
+        return _connect_failure(request, peer, exc)
+    if pending.popup:
+        return _result(request, "connected", email=connection.zoom_email)
+    messages.success(request, f"Zoom is connected ({connection.zoom_email}).")
+    return redirect("scheduling:schedule")
+
+
+def _connect_failure(request: HttpRequest, peer: User, exc: ZoomError) -> HttpResponse:
+    if isinstance(exc, ZoomUserAlreadyBound):  # audited and revoked by the service
+        return _result(request, "already_bound", status=409)
+    if isinstance(exc, ZoomScopesMissing):  # audited and revoked by the service
+        missing = [SCOPE_LABELS.get(scope, scope) for scope in exc.missing]
+        return _result(request, "scopes_missing", status=400, missing=missing)
+    if isinstance(exc, ZoomUnavailable | ZoomRateLimited):
+        _audit_failure(peer, f"Zoom unavailable: {type(exc).__name__}")
+        return _result(request, "unavailable", status=503)
+    _audit_failure(peer, f"Zoom refused the code exchange ({exc.code or exc.status or 'error'})")
+    return _result(request, "failed", status=400)
+
+
+def _audit_failure(peer: User, detail: str) -> None:
+    audit(
+        getattr(peer, "zoom_connection", None),
+        peer,
+        peer.email,
+        AuditEvent.Kind.CONNECT_FAILED,
+        detail,
+    )
+
+
+def _result(request: HttpRequest, outcome: str, *, status: int = 200, **extra: Any) -> HttpResponse:
+    response = render(
+        request, "zoom/connect_result.html", {"outcome": outcome, **extra}, status=status
+    )
+    # The page sits in the connect popup after a trip through Zoom's origin: keep the popup's
+    # link to the Schedule page (a stricter COOP would sever window.opener) so it can tell it
+    # and close. It posts only to its own origin, so a foreign opener learns nothing.
+    response["Cross-Origin-Opener-Policy"] = "unsafe-none"
+    return response
+
+
+# --- Status and disconnect ------------------------------------------------------------------
+
+
+@require_GET
+@peer_view
+def status(request: HttpRequest) -> HttpResponse:
+    """The pill's inside, from the database only: polled by htmx."""
+    return _pill(request)
+
+
+@require_POST
+@peer_view
+def disconnect(request: HttpRequest) -> HttpResponse:
+    disconnected = connection_disconnect(peer=_peer(request))
+    if _htmx(request):
+        return _pill(request)
+    if disconnected:
+        messages.success(request, "Zoom is disconnected.")
+    return redirect("scheduling:schedule")
+
+
+def _pill(request: HttpRequest) -> HttpResponse:
+    return render(request, "zoom/_status_pill_body.html", pill_context(_peer(request)))
+
+
+# --- Webhook ------------------------------------------------------------------------------
+
+
+@csrf_exempt  # Zoom signs its deliveries instead (zoom-api.md §4)
+@require_POST
+def webhook(request: HttpRequest) -> HttpResponse:
+    body = request.body
+    try:
+        webhooks.verify(
+            secret=settings.ZOOM_WEBHOOK_SECRET_TOKEN,
+            body=body,
+            timestamp=request.headers.get("x-zm-request-timestamp"),
+            signature_header=request.headers.get("x-zm-signature"),
+            now=timezone.now().timestamp(),
+            max_age=settings.ZOOM_WEBHOOK_MAX_AGE,
+        )
+    except webhooks.WebhookRejected as exc:
+        log.warning("Zoom webhook rejected: %s", exc)
+        return JsonResponse({"error": "unauthorized"}, status=401)
+    try:
+        event = webhooks.parse(body)
+    except ValueError:
+        return JsonResponse({"error": "malformed event"}, status=400)
+    return _handle_event(event)
+
+
+def _handle_event(event: dict[str, Any]) -> HttpResponse:
+    payload: dict[str, Any] = event.get("payload", {})
+    if event["event"] == "endpoint.url_validation":
+        plain = payload.get("plainToken")
+        if not isinstance(plain, str) or not plain:
+            return JsonResponse({"error": "missing plainToken"}, status=400)
+        return JsonResponse(
+            webhooks.url_validation_reply(settings.ZOOM_WEBHOOK_SECRET_TOKEN, plain)
+        )
+    if event["event"] == "app_deauthorized":
+        _deauthorized(payload)
+    # Every other event, and every repeat, is acknowledged so Zoom does not retry it.
+    return JsonResponse({"status": "ok"})
+
+
+def _deauthorized(payload: dict[str, Any]) -> None:
+    if payload.get("client_id") != settings.ZOOM_CLIENT_ID:
+        log.warning("Zoom app_deauthorized for another client id ignored")
+        return
+    connection_deauthorize(
+        zoom_user_id=str(payload.get("user_id", "")),
+        account_id=str(payload.get("account_id", "")),
+        deauthorized_at=_zoom_time(payload.get("deauthorization_time")),
+    )
+
+
+def _zoom_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
