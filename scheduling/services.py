@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from scheduling.models import SupportSession
 from scheduling.selectors import live_meeting
+from zoom.models import ZoomConnection
 
 Status = SupportSession.Status
 
@@ -190,9 +191,20 @@ def request_provisioning(session: SupportSession) -> bool:
 
     if not session.wants_zoom_meeting() or live_meeting(session) is not None:
         return False
+    if not ZoomConnection.objects.filter(
+        peer_id=session.peer_id, state=ZoomConnection.State.CONNECTED
+    ).exists():
+        # Nothing to queue: the peer sees "reconnect Zoom or add a link" at once, and
+        # connecting later heals the session (scheduling.receivers).
+        session.provisioning = SupportSession.Provisioning.NEEDS_ZOOM
+        session.save(update_fields=["provisioning", "updated_at"])
+        return False
     session.provisioning = SupportSession.Provisioning.PENDING
     session.provisioning_attempts = 0
-    session.save(update_fields=["provisioning", "provisioning_attempts", "updated_at"])
+    session.next_attempt_at = timezone.now()
+    session.save(
+        update_fields=["provisioning", "provisioning_attempts", "next_attempt_at", "updated_at"]
+    )
     provision_meeting.enqueue(session.pk)
     return True
 

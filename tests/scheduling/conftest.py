@@ -17,7 +17,7 @@ def book(
     return services.session_create(
         peer=peer,
         participant=participant,
-        starts_at=timezone.now() + starts_in,
+        starts_at=kwargs.pop("starts_at", None) or timezone.now() + starts_in,
         duration_minutes=kwargs.pop("duration_minutes", 50),
         modality=kwargs.pop("modality", "video"),
         **kwargs,
