@@ -150,9 +150,13 @@ def test_confirming_enqueues_provisioning_in_the_same_transaction(peer, particip
 def test_a_rolled_back_confirmation_leaves_no_task(peer, participant):
     from django.db import transaction
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        book(peer, participant)
-        raise RuntimeError("the request failed after booking")
+    def book_then_fail() -> None:
+        with transaction.atomic():
+            book(peer, participant)
+            raise RuntimeError("the request failed after booking")
+
+    with pytest.raises(RuntimeError):
+        book_then_fail()
 
     assert not SupportSession.objects.exists()
     assert not DBTaskResult.objects.exists()
