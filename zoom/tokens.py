@@ -10,7 +10,7 @@ never spend the same refresh token. ``invalid_grant`` marks the connection *Need
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.db import transaction
@@ -62,32 +62,57 @@ def _usable_cached_token(connection: ZoomConnection, rejected: str | None) -> st
 
 
 def _refresh(connection_id: int, rejected: str | None) -> str:
-    failure: ZoomAuthError | None = None
     with transaction.atomic():
         connection = ZoomConnection.objects.select_for_update().get(pk=connection_id)
         # Another worker may have refreshed while we waited for the lock: use its token.
         cached = _usable_cached_token(connection, rejected)
         if cached is not None:
             return cached
-        try:
-            tokens = ZoomOAuth().refresh(refresh_token=vault.refresh_token(connection))
-        except ZoomAuthError as exc:
-            failure = exc
-            from zoom.services import connection_mark_needs_reconnect
+        outcome = _rotate(connection)
+    # Raised after the block so the Needs-reconnect mark is committed, not rolled back.
+    if isinstance(outcome, ZoomAuthError):
+        raise outcome
+    return outcome
 
-            connection_mark_needs_reconnect(connection=connection, detail=str(exc))
-        else:
-            vault.store_tokens(connection, tokens)
-            connection.refreshed_at = timezone.now()
-            connection.save(
-                update_fields=[
-                    "refresh_token_encrypted",
-                    "access_token_encrypted",
-                    "access_token_expires_at",
-                    "scopes",
-                    "refreshed_at",
-                    "updated_at",
-                ]
-            )
-            return tokens.access_token
-    raise failure
+
+def refresh_idle(connection_id: int, *, idle_before: datetime) -> bool:
+    """Spend the refresh token of a grant unused since ``idle_before``, so it never lapses.
+
+    Zoom's refresh token dies after ~90 days of non-use (zoom-api.md §1). True when refreshed;
+    False when someone refreshed it meanwhile or it is no longer connected.
+    """
+    with transaction.atomic():
+        connection = ZoomConnection.objects.select_for_update().get(pk=connection_id)
+        refreshed = connection.refreshed_at
+        if connection.state != ZoomConnection.State.CONNECTED:
+            return False
+        if refreshed is not None and refreshed >= idle_before:
+            return False
+        outcome = _rotate(connection)
+    if isinstance(outcome, ZoomAuthError):
+        raise outcome
+    return True
+
+
+def _rotate(connection: ZoomConnection) -> str | ZoomAuthError:
+    """Refresh with the row locked by the caller; the new access token, or Zoom's refusal."""
+    try:
+        tokens = ZoomOAuth().refresh(refresh_token=vault.refresh_token(connection))
+    except ZoomAuthError as exc:
+        from zoom.services import connection_mark_needs_reconnect
+
+        connection_mark_needs_reconnect(connection=connection, detail=str(exc))
+        return exc
+    vault.store_tokens(connection, tokens)
+    connection.refreshed_at = timezone.now()
+    connection.save(
+        update_fields=[
+            "refresh_token_encrypted",
+            "access_token_encrypted",
+            "access_token_expires_at",
+            "scopes",
+            "refreshed_at",
+            "updated_at",
+        ]
+    )
+    return tokens.access_token

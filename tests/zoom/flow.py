@@ -12,12 +12,14 @@ from django.urls import reverse
 from tests.zoom_support import LICENSED, zoom_user
 from zoom_emulator.testing import EmulatorControl
 
-JSON = {"HTTP_ACCEPT": "application/json"}
+JSON = {"Accept": "application/json"}
 
 
 def begin(client: Client, *, popup: bool = True) -> dict[str, str]:
     """POST Connect (as zoom.js does) and return the authorize URL's query parameters."""
-    response = client.post(reverse("zoom:connect"), {"mode": "popup" if popup else "tab"}, **JSON)
+    response = client.post(
+        reverse("zoom:connect"), {"mode": "popup" if popup else "tab"}, headers=JSON
+    )
     assert response.status_code == 200, response.content
     query = parse_qs(urlparse(response.json()["authorize_url"]).query)
     return {key: values[0] for key, values in query.items()}

@@ -27,8 +27,12 @@ def peer_client(client: Client, peer) -> Client:
     return client
 
 
-def connection_of(user) -> ZoomConnection | None:
-    return ZoomConnection.objects.filter(peer=user).first()
+def connection_of(user) -> ZoomConnection:
+    return ZoomConnection.objects.get(peer=user)
+
+
+def has_connection(user) -> bool:
+    return ZoomConnection.objects.filter(peer=user).exists()
 
 
 # --- Who may connect -------------------------------------------------------------------------
@@ -45,7 +49,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(client, emulator):
 def test_it_shows_the_friendly_403_page_to_non_peers(client, emulator, request, persona):
     client.force_login(request.getfixturevalue(persona))
 
-    response = client.post(reverse("zoom:connect"), **JSON)
+    response = client.post(reverse("zoom:connect"), headers=JSON)
 
     assert response.status_code == 403
     assert b"Only certified peers can do this" in response.content
@@ -56,7 +60,7 @@ def test_it_refuses_a_peer_whose_certification_was_revoked(client, emulator, pee
     certification_revoke(user=peer, by=None)
     client.force_login(peer)
 
-    response = client.post(reverse("zoom:connect"), **JSON)
+    response = client.post(reverse("zoom:connect"), headers=JSON)
 
     assert response.status_code == 403
     assert b"Only certified peers" in response.content
@@ -66,7 +70,7 @@ def test_it_enforces_csrf_on_connect(emulator, peer):
     client = Client(enforce_csrf_checks=True)
     client.force_login(peer)
 
-    response = client.post(reverse("zoom:connect"), **JSON)
+    response = client.post(reverse("zoom:connect"), headers=JSON)
 
     assert response.status_code == 403
     assert PENDING_KEY not in client.session
@@ -147,9 +151,7 @@ def test_it_stores_the_tokens_encrypted_under_the_current_key(peer_client, emula
         )
 
 
-def test_it_calls_zoom_exactly_once_for_the_token_and_once_for_the_profile(
-    peer_client, emulator
-):
+def test_it_calls_zoom_exactly_once_for_the_token_and_once_for_the_profile(peer_client, emulator):
     params = begin(peer_client)
     code = allow(emulator, params)
     emulator.clear_calls()
@@ -206,7 +208,7 @@ def test_it_handles_denied_consent(peer_client, emulator, peer):
 
     assert response.status_code == 200
     assert b"You did not allow Peerakeet" in response.content
-    assert connection_of(peer) is None
+    assert not has_connection(peer)
     assert state not in peer_client.session[PENDING_KEY]
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.CONNECT_FAILED).count() == 1
 
@@ -220,7 +222,7 @@ def test_it_rejects_a_missing_state(peer_client, emulator, peer):
 
     assert response.status_code == 400
     assert b"This Zoom sign-in link has expired" in response.content
-    assert connection_of(peer) is None
+    assert not has_connection(peer)
     assert emulator.calls() == []
 
 
@@ -231,7 +233,7 @@ def test_it_rejects_an_unknown_state(peer_client, emulator, peer):
     response = callback(peer_client, code=code, state="not-" + params["state"])
 
     assert response.status_code == 400
-    assert connection_of(peer) is None
+    assert not has_connection(peer)
 
 
 def test_it_rejects_an_expired_state(peer_client, emulator, peer):
@@ -243,7 +245,7 @@ def test_it_rejects_an_expired_state(peer_client, emulator, peer):
 
     assert response.status_code == 400
     assert b"more than 10 minutes old" in response.content
-    assert connection_of(peer) is None
+    assert not has_connection(peer)
 
 
 def test_it_rejects_a_reused_state(peer_client, emulator, peer):
@@ -271,8 +273,8 @@ def test_it_rejects_a_state_from_another_users_session(emulator, peer, other_pee
     response = callback(attacker, code=code, state=params["state"])
 
     assert response.status_code == 400
-    assert connection_of(other_peer) is None
-    assert connection_of(peer) is None
+    assert not has_connection(other_peer)
+    assert not has_connection(peer)
 
 
 def test_it_shows_a_friendly_page_when_a_code_is_reused(peer_client, emulator, peer):
@@ -297,7 +299,7 @@ def test_it_shows_a_friendly_page_when_zoom_fails(peer_client, emulator, peer):
 
     assert response.status_code == 503
     assert b"We could not reach Zoom" in response.content
-    assert connection_of(peer) is None
+    assert not has_connection(peer)
 
 
 def test_it_shows_a_friendly_page_when_zoom_is_unreachable(peer_client, emulator, peer, settings):
@@ -309,7 +311,7 @@ def test_it_shows_a_friendly_page_when_zoom_is_unreachable(peer_client, emulator
 
     assert response.status_code == 503
     assert b"We could not reach Zoom" in response.content
-    assert connection_of(peer) is None
+    assert not has_connection(peer)
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.CONNECT_FAILED)
     assert "unavailable" in event.detail
 
@@ -323,7 +325,7 @@ def test_it_refuses_a_zoom_user_bound_to_another_peer_and_revokes_the_new_grant(
 
     assert response.status_code == 409
     assert b"connected to another Peerakeet peer" in response.content
-    assert connection_of(peer) is None
+    assert not has_connection(peer)
     newest = emulator.grants()[-1]
     assert newest["status"] == "revoked"
     untouched = connection_of(other_peer)
@@ -340,7 +342,7 @@ def test_it_says_which_permission_zoom_did_not_grant(peer_client, emulator, peer
     assert response.status_code == 400
     assert b"Create meetings" in response.content
     assert b"Delete meetings" in response.content
-    assert connection_of(peer) is None
+    assert not has_connection(peer)
     assert emulator.grants()[-1]["status"] == "revoked"
 
 

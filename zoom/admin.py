@@ -1,0 +1,65 @@
+"""Support staff see each peer's Zoom connection and its audit trail, read-only.
+
+No ``*_encrypted`` column is listed anywhere here, not even masked: support never needs a token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from zoom.models import AuditEvent, ZoomConnection
+
+
+class SupportReadOnly(admin.ModelAdmin):
+    """Every support-staff member may look; nobody edits here (changes go through services)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ZoomConnection)
+class ZoomConnectionAdmin(SupportReadOnly):
+    list_display = ["peer", "state", "reason", "zoom_email", "connected_at", "refreshed_at"]
+    list_filter = ["state", "reason"]
+    search_fields = ["peer__email", "zoom_email"]
+    list_select_related = ["peer"]
+    fields = (
+        "peer",
+        "state",
+        "reason",
+        "zoom_email",
+        "zoom_user_id",
+        "zoom_account_id",
+        "scopes",
+        "connected_at",
+        "refreshed_at",
+        "access_token_expires_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(SupportReadOnly):
+    list_display = ["at", "kind", "peer", "actor", "detail"]
+    list_filter = ["kind"]
+    search_fields = ["peer__email", "actor"]
+    list_select_related = ["peer"]
+    date_hierarchy = "at"
+    fields = ("at", "kind", "peer", "actor", "detail", "connection")
+    readonly_fields = fields
