@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # ships the API docs page's Swagger UI files (served by us: offline, CSP-clean)
     "peerakeet",
     "accounts",
     "zoom",
@@ -258,6 +259,12 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
     },
 }
+
+# --- JSON API (api/, docs/api.md) ------------------------------------------------------------
+API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 30)
+# Per token. Counted in the default cache: one process's memory unless CACHES names a shared
+# cache (Redis, Memcached), which production with several web processes should.
+API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 120)
 
 if PRODUCTION:
     from peerakeet.lib.production import check_production_settings

@@ -1,0 +1,274 @@
+"""Sessions: list, create, request, detail, the four actions, the manual link, and join.
+
+Every change goes through scheduling.services; every refusal keeps the service's stable code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal, cast
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Path, Query, Router, Status
+
+from accounts.models import User
+from api.errors import ApiError, session_error
+from api.routes.common import answers, peer_viewer, viewer
+from api.routes.people import requestable_peers
+from api.schemas import (
+    Id,
+    JoinInfoOut,
+    JoinOut,
+    LinkOut,
+    ManualLinkIn,
+    PageQuery,
+    PersonOut,
+    SessionCreateIn,
+    SessionDetailOut,
+    SessionOut,
+    SessionPage,
+    SessionRequestIn,
+    Tone,
+    utc,
+)
+from scheduling import services
+from scheduling.join import JoinRefused, join_target
+from scheduling.models import SupportSession
+from scheduling.selectors import link_state, schedule_for, sessions_for
+
+router = Router(tags=["sessions"])
+SessionStatus = SupportSession.Status
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def session_out(session: SupportSession, user: User) -> SessionOut:
+    return SessionOut(**_common(session, user))
+
+
+def _common(session: SupportSession, user: User) -> dict[str, Any]:
+    state = link_state(session)
+    return {
+        "id": session.pk,
+        "status": session.status,
+        "modality": session.modality,
+        "starts_at": utc(session.starts_at),
+        "ends_at": utc(session.ends_at),
+        "duration_minutes": session.duration_minutes,
+        "time_zone": user.time_zone,
+        "role": "peer" if session.peer_id == user.pk else "participant",
+        "peer": PersonOut(id=session.peer.pk, display_name=session.peer.display_name),
+        "participant": PersonOut(
+            id=session.participant.pk, display_name=session.participant.display_name
+        ),
+        "link": LinkOut(text=state.text, tone=cast(Tone, state.tone)),
+    }
+
+
+def session_detail_out(session: SupportSession, user: User) -> SessionDetailOut:
+    is_peer = session.peer_id == user.pk
+    state = link_state(session)
+    return SessionDetailOut(
+        **_common(session, user),
+        join=_join_info(session),
+        # The private note never reaches the participant (scheduling.models).
+        private_note=session.private_note if is_peer else None,
+        warning=(state.warning or None) if is_peer else None,
+    )
+
+
+def _join_info(session: SupportSession) -> JoinInfoOut | None:
+    """The join information the session stores (the guide: "so the peer and participant can use
+    it from their session views"). Never the host's start URL: that comes from /join."""
+    if session.status != SessionStatus.CONFIRMED:
+        return None
+    url, passcode = session.manual_link or None, None
+    meeting = link_state(session).meeting
+    if url is None and meeting is not None and meeting.removal_requested_at is None:
+        url, passcode = meeting.join_url or None, meeting.passcode or None
+    opens, closes = session.join_window()
+    return JoinInfoOut(
+        url=url,
+        passcode=passcode,
+        opens_at=utc(opens),
+        closes_at=utc(closes),
+        is_open=session.join_window_is_open(),
+    )
+
+
+def member_session(user: User, session_id: int) -> SupportSession:
+    """The session if the viewer is its peer or participant; for anyone else it does not exist."""
+    session = sessions_for(user).filter(pk=session_id).first()
+    if session is None:
+        raise ApiError(404, "not_found", "No such session.")
+    return session
+
+
+SessionId = Path[Id]
+
+
+@router.get(
+    "",
+    response=answers(ok=(200, SessionPage)),
+    summary="My sessions, upcoming soonest first, then past most recent first",
+)
+def list_sessions(
+    request: HttpRequest,
+    page: Query[PageQuery],
+    when: Literal["upcoming", "past"] | None = None,
+) -> SessionPage:
+    user = viewer(request)
+    upcoming, past = schedule_for(user)
+    chosen = {"upcoming": upcoming, "past": past}.get(when or "", upcoming + past)
+    window = chosen[page.offset : page.offset + page.limit]
+    return SessionPage(
+        items=[session_out(s, user) for s in window],
+        count=len(chosen),
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get(
+    "/{session_id}",
+    response=answers(ok=(200, SessionDetailOut), errors=(404,)),
+    summary="One of my sessions, with its join information",
+)
+def get_session(request: HttpRequest, session_id: SessionId) -> SessionDetailOut:
+    user = viewer(request)
+    return session_detail_out(member_session(user, session_id), user)
+
+
+# --- Creating --------------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    response=answers(ok=(201, SessionDetailOut), errors=(400, 403, 409)),
+    summary="Schedule a session with a participant (certified peers; confirmed at once)",
+)
+def create_session(request: HttpRequest, payload: SessionCreateIn) -> Status[SessionDetailOut]:
+    peer = peer_viewer(request)
+    # The dashboard's form finds the participant the same way (scheduling.forms).
+    participant = User.objects.filter(
+        email__iexact=payload.participant_email.strip(), is_active=True
+    ).first()
+    if participant is None:
+        raise ApiError(400, "unknown_participant", "No active Peerakeet account uses this email.")
+    session = services.session_create(
+        peer=peer,
+        participant=participant,
+        starts_at=payload.starts_at,
+        duration_minutes=payload.duration_minutes,
+        modality=payload.modality,
+        manual_link=payload.manual_link,
+        private_note=payload.private_note,
+    )
+    return Status(201, _fresh_detail(session, peer))
+
+
+@router.post(
+    "/requests",
+    response=answers(ok=(201, SessionDetailOut), errors=(400, 403, 409)),
+    summary="Ask a certified peer for a session (the peer accepts or declines)",
+)
+def request_session(request: HttpRequest, payload: SessionRequestIn) -> Status[SessionDetailOut]:
+    user = viewer(request)
+    peer = requestable_peers(user).filter(pk=payload.peer_id).first()
+    if peer is None:
+        raise ApiError(400, "unknown_peer", "There is no certified peer with this id.")
+    session = services.session_request(
+        participant=user,
+        peer=peer,
+        starts_at=payload.starts_at,
+        duration_minutes=payload.duration_minutes,
+        modality=payload.modality,
+    )
+    return Status(201, _fresh_detail(session, user))
+
+
+def _fresh_detail(session: SupportSession, user: User) -> SessionDetailOut:
+    return session_detail_out(member_session(user, session.pk), user)
+
+
+# --- Changing --------------------------------------------------------------------------------
+
+Action = Callable[..., SupportSession]
+
+
+def _act(request: HttpRequest, session_id: int, action: Action) -> SessionDetailOut:
+    user = viewer(request)
+    session = member_session(user, session_id)
+    try:
+        action(session=session, by=user)
+    except services.SessionError as error:
+        # No input to blame: a refusal is about the session's state (409) or the viewer (403).
+        raise session_error(error, conflict=True) from None
+    return _fresh_detail(session, user)
+
+
+ACTION_ANSWERS = answers(ok=(200, SessionDetailOut), errors=(403, 404, 409))
+
+
+@router.post("/{session_id}/accept", response=ACTION_ANSWERS, summary="Accept a request (peer)")
+def accept_session(request: HttpRequest, session_id: SessionId) -> SessionDetailOut:
+    return _act(request, session_id, services.session_accept)
+
+
+@router.post("/{session_id}/decline", response=ACTION_ANSWERS, summary="Decline a request (peer)")
+def decline_session(request: HttpRequest, session_id: SessionId) -> SessionDetailOut:
+    return _act(request, session_id, services.session_decline)
+
+
+@router.post("/{session_id}/cancel", response=ACTION_ANSWERS, summary="Cancel (either side)")
+def cancel_session(request: HttpRequest, session_id: SessionId) -> SessionDetailOut:
+    return _act(request, session_id, services.session_cancel)
+
+
+@router.post("/{session_id}/complete", response=ACTION_ANSWERS, summary="Mark as completed (peer)")
+def complete_session(request: HttpRequest, session_id: SessionId) -> SessionDetailOut:
+    return _act(request, session_id, services.session_complete)
+
+
+@router.put(
+    "/{session_id}/link",
+    response=answers(ok=(200, SessionDetailOut), errors=(400, 403, 404, 409)),
+    summary="Set the manual meeting link, or clear it to use Zoom (peer)",
+)
+def set_link(
+    request: HttpRequest, session_id: SessionId, payload: ManualLinkIn
+) -> SessionDetailOut:
+    user = peer_viewer(request)
+    session = member_session(user, session_id)
+    services.session_set_manual_link(session=session, by=user, link=payload.manual_link)
+    return _fresh_detail(session, user)
+
+
+# --- Joining ---------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{session_id}/join",
+    response=answers(ok=(200, JoinOut), errors=(404, 409)),
+    summary="Where to join now: the meeting link, or for the peer a fresh Zoom start URL",
+)
+def join_session(request: HttpRequest, session_id: SessionId, response: HttpResponse) -> JoinOut:
+    user = viewer(request)
+    session = member_session(user, session_id)
+    response["Cache-Control"] = "no-store"
+    try:
+        return JoinOut(url=join_target(session, user, timezone.now()))
+    except JoinRefused as refused:
+        if refused.when is not None:
+            raise ApiError(
+                409,
+                "join_window_not_open",
+                refused.reason,
+                opens_at=utc(refused.when),
+                headers={"Cache-Control": "no-store"},
+            ) from None
+        raise ApiError(
+            409, "join_refused", refused.reason, headers={"Cache-Control": "no-store"}
+        ) from None
