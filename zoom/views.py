@@ -16,8 +16,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -63,14 +65,18 @@ class Pending:
 
 
 def peer_view(view: View) -> View:
-    """certified_peer_required, but a background htmx poll from a signed-out tab reloads the
-    page (which then asks to sign in) instead of swapping the sign-in form into the pill."""
+    """certified_peer_required, adjusted for a tab whose sign-in expired: an htmx poll reloads
+    the page (which then asks to sign in) instead of swapping the sign-in form into the pill,
+    and a button press returns to the Schedule page after sign-in, not to a POST-only URL."""
     guarded = certified_peer_required(view)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if _htmx(request) and not request.user.is_authenticated:
-            return HttpResponseClientRefresh()
+        if not request.user.is_authenticated:
+            if _htmx(request):
+                return HttpResponseClientRefresh()
+            if request.method == "POST":
+                return redirect_to_login(reverse("scheduling:schedule"))
         return guarded(request, *args, **kwargs)
 
     return wrapper

@@ -42,7 +42,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(client, emulator):
     response = client.post(reverse("zoom:connect"))
 
     assert response.status_code == 302
-    assert response.url.startswith(reverse("accounts:login"))
+    assert response.url == f"{reverse('accounts:login')}?next=/schedule/"
 
 
 @pytest.mark.parametrize("persona", ["participant", "staff"])
