@@ -1,17 +1,46 @@
+"""``/api/v1/``: the ninja API, and JSON (never an HTML page) for anything else under it."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path
 
 from api.api import api
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
-    """Any other address under /api/v1/ answers in the API's error shape, not an HTML page."""
     return JsonResponse({"code": "not_found", "message": "No such API endpoint."}, status=404)
 
 
+def json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers a method a path does not have with a plain-text 405: say it in JSON."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        message = f"{request.method} is not allowed here. Allowed: {response['Allow']}."
+        answer = JsonResponse({"code": "method_not_allowed", "message": message}, status=405)
+        answer["Allow"] = response["Allow"]
+        return answer
+
+    return wrapper
+
+
+def _api_patterns() -> tuple[list[URLPattern | URLResolver], str, str]:
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern) and pattern.callback is not None:
+            pattern.callback = json_not_allowed(pattern.callback)
+    return patterns, app_name, namespace
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", api.urls),
+    path("", _api_patterns()),
     re_path(r"^(?P<rest>.*)$", not_found),
 ]

@@ -20,7 +20,7 @@ router = Router(tags=["auth"])
 @router.post(
     "/tokens",
     auth=None,
-    response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Sign in: exchange email and password for a bearer token",
 )
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:

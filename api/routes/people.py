@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import cast
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router
 
-from accounts.models import User
+from accounts.models import PeerCertification, User
 from api.routes.common import answers, peer_viewer, viewer
 from api.schemas import MeOut, PageQuery, PeerPage, PersonOut, Role, ZoomState, ZoomStatusOut
 from zoom.models import ZoomConnection
@@ -35,8 +35,13 @@ def me(request: HttpRequest) -> MeOut:
 
 
 def requestable_peers(user: User) -> QuerySet[User]:
-    # The same choice the dashboard's request form offers (scheduling.forms.SessionRequestForm).
-    peers = User.objects.filter(is_active=True, certifications__revoked_at__isnull=True)
+    """Active users holding an active certification (User.is_certified_peer), but the viewer.
+
+    An Exists, not ``certifications__revoked_at__isnull=True``: that LEFT JOIN also matches users
+    with no certification at all.
+    """
+    active = PeerCertification.objects.filter(user=OuterRef("pk"), revoked_at__isnull=True)
+    peers = User.objects.filter(Exists(active), is_active=True)
     return peers.exclude(pk=user.pk).order_by("display_name", "pk")
 
 

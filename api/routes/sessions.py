@@ -131,6 +131,27 @@ def list_sessions(
     )
 
 
+# Before /{session_id}: Django tries the patterns in order.
+@router.post(
+    "/requests",
+    response=answers(ok=(201, SessionDetailOut), errors=(400, 403, 409)),
+    summary="Ask a certified peer for a session (the peer accepts or declines)",
+)
+def request_session(request: HttpRequest, payload: SessionRequestIn) -> Status[SessionDetailOut]:
+    user = viewer(request)
+    peer = requestable_peers(user).filter(pk=payload.peer_id).first()
+    if peer is None:
+        raise ApiError(400, "unknown_peer", "There is no certified peer with this id.")
+    session = services.session_request(
+        participant=user,
+        peer=peer,
+        starts_at=payload.starts_at,
+        duration_minutes=payload.duration_minutes,
+        modality=payload.modality,
+    )
+    return Status(201, _fresh_detail(session, user))
+
+
 @router.get(
     "/{session_id}",
     response=answers(ok=(200, SessionDetailOut), errors=(404,)),
@@ -167,26 +188,6 @@ def create_session(request: HttpRequest, payload: SessionCreateIn) -> Status[Ses
         private_note=payload.private_note,
     )
     return Status(201, _fresh_detail(session, peer))
-
-
-@router.post(
-    "/requests",
-    response=answers(ok=(201, SessionDetailOut), errors=(400, 403, 409)),
-    summary="Ask a certified peer for a session (the peer accepts or declines)",
-)
-def request_session(request: HttpRequest, payload: SessionRequestIn) -> Status[SessionDetailOut]:
-    user = viewer(request)
-    peer = requestable_peers(user).filter(pk=payload.peer_id).first()
-    if peer is None:
-        raise ApiError(400, "unknown_peer", "There is no certified peer with this id.")
-    session = services.session_request(
-        participant=user,
-        peer=peer,
-        starts_at=payload.starts_at,
-        duration_minutes=payload.duration_minutes,
-        modality=payload.modality,
-    )
-    return Status(201, _fresh_detail(session, user))
 
 
 def _fresh_detail(session: SupportSession, user: User) -> SessionDetailOut:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
 from django.utils import timezone
 
@@ -104,6 +105,11 @@ def ask(participant: Any, peer: Any, *, starts_in: timedelta = timedelta(days=2)
         duration_minutes=50,
         modality="video",
     )
+
+
+def iso(moment: datetime) -> str:
+    """How the API writes a time: ISO 8601 in UTC, to the millisecond."""
+    return DjangoJSONEncoder().default(moment.astimezone(UTC))
 
 
 def count_sessions() -> int:
