@@ -10,8 +10,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -129,6 +131,15 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(api, request, 404, "not_found", "Not found.")
+
+    @api.exception_handler(MultiPartParserError)
+    @api.exception_handler(BadRequest)
+    @api.exception_handler(SuspiciousOperation)
+    def _unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A body Django cannot parse (e.g. multipart/form-data without a boundary) or one it
+        # refuses to (too big): the client's fault, never a 500.
+        message = "The request body could not be read. Send JSON (Content-Type: application/json)."
+        return error_response(api, request, 400, "bad_request", message)
 
     @api.exception_handler(Exception)
     def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

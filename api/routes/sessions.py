@@ -107,6 +107,26 @@ def member_session(user: User, session_id: int) -> SupportSession:
 
 
 SessionId = Path[Id]
+FOLLOW_UPS = (
+    "get_session",
+    "accept_session",
+    "decline_session",
+    "cancel_session",
+    "complete_session",
+    "set_link",
+    "join_session",
+)
+
+
+def _links_to_follow_ups(status: int) -> dict[str, object]:
+    """OpenAPI links: the new session's id feeds every operation on one session (for generated
+    clients, and schemathesis's stateful tests)."""
+    links = {
+        name: {"operationId": name, "parameters": {"session_id": "$response.body#/id"}}
+        for name in FOLLOW_UPS
+    }
+    # An int key, like ninja's own: "201" would be a second, separate 201 in the JSON.
+    return {"responses": {status: {"links": links}}}
 
 
 @router.get(
@@ -135,6 +155,7 @@ def list_sessions(
 @router.post(
     "/requests",
     response=answers(ok=(201, SessionDetailOut), errors=(400, 403, 409)),
+    openapi_extra=_links_to_follow_ups(201),
     summary="Ask a certified peer for a session (the peer accepts or declines)",
 )
 def request_session(request: HttpRequest, payload: SessionRequestIn) -> Status[SessionDetailOut]:
@@ -168,6 +189,7 @@ def get_session(request: HttpRequest, session_id: SessionId) -> SessionDetailOut
 @router.post(
     "",
     response=answers(ok=(201, SessionDetailOut), errors=(400, 403, 409)),
+    openapi_extra=_links_to_follow_ups(201),
     summary="Schedule a session with a participant (certified peers; confirmed at once)",
 )
 def create_session(request: HttpRequest, payload: SessionCreateIn) -> Status[SessionDetailOut]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,6 +54,12 @@ class ApiClient:
 
 def client_for(user: Any) -> ApiClient:
     return ApiClient(token_issue(user=user, name="test").plaintext)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    fuzz = sys.modules.get("tests.api.test_schema_fuzz")
+    if fuzz is not None and fuzz.TALLY:
+        terminalreporter.write_line(fuzz.summary())
 
 
 @pytest.fixture(autouse=True)
