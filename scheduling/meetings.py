@@ -17,6 +17,7 @@ agenda holds only the opaque reference.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import secrets
@@ -97,8 +98,18 @@ def meeting_request(session: SupportSession, passcode: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Orphans:
+    """The session no longer wants a meeting, but an earlier create may have reached Zoom."""
+
+    session: SupportSession
+    connection: ZoomConnection
+
+
 def provision(session_id: int) -> str | Retry:
     claim = _claim(session_id)
+    if isinstance(claim, Orphans):
+        return _remove_orphans(claim.session, claim.connection)
     if isinstance(claim, (str, Retry)):
         return claim
     session, connection, reconcile = claim
@@ -119,24 +130,29 @@ def provision(session_id: int) -> str | Retry:
     return _store(session_id, connection, data)
 
 
-def _claim(session_id: int) -> str | Retry | tuple[SupportSession, ZoomConnection, bool]:
+def _claim(
+    session_id: int,
+) -> str | Retry | Orphans | tuple[SupportSession, ZoomConnection, bool]:
     with transaction.atomic():
         session = SupportSession.objects.select_for_update().get(pk=session_id)
-        if not session.wants_zoom_meeting() or live_meeting(session) is not None:
-            if session.provisioning == Provisioning.PENDING:
-                session.provisioning = Provisioning.IDLE
-                session.save(update_fields=["provisioning", "updated_at"])
-            return "no meeting wanted"
         connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
-        if connection is None or not connection.is_connected:
-            session.provisioning = Provisioning.NEEDS_ZOOM
-            session.save(update_fields=["provisioning", "updated_at"])
-            return "peer not connected"
+        connected = connection is not None and connection.is_connected
         now = timezone.now()
         started = session.create_started_at
         if started is not None and started > now - LEASE:
             # Another run is creating right now; look again when its lease ends.
             return Retry((started + LEASE - now).total_seconds() + 1, "another run holds the lease")
+        if not session.wants_zoom_meeting() or live_meeting(session) is not None:
+            if session.provisioning == Provisioning.PENDING:
+                session.provisioning = Provisioning.IDLE
+                session.save(update_fields=["provisioning", "updated_at"])
+            if started is not None and connected and connection is not None:
+                return Orphans(session, connection)
+            return "no meeting wanted"
+        if not connected or connection is None:
+            session.provisioning = Provisioning.NEEDS_ZOOM
+            session.save(update_fields=["provisioning", "updated_at"])
+            return "peer not connected"
         session.create_started_at = now
         session.provisioning = Provisioning.PENDING
         session.provisioning_attempts += 1
@@ -149,6 +165,41 @@ def _claim(session_id: int) -> str | Retry | tuple[SupportSession, ZoomConnectio
             ]
         )
     return session, connection, started is not None
+
+
+def _remove_orphans(session: SupportSession, connection: ZoomConnection) -> str | Retry:
+    """Delete any meeting a lost create left in Zoom for a session that no longer wants one."""
+    agenda = agenda_for(session)
+
+    def run(api: ZoomAPI) -> list[int]:
+        found = [int(m["id"]) for m in api.list_upcoming_meetings() if m.get("agenda") == agenda]
+        for meeting_id in found:
+            with contextlib.suppress(ZoomNotFound):  # 3001: already gone
+                api.delete_meeting(meeting_id)
+        return found
+
+    try:
+        removed = call_zoom(connection.pk, run)
+    except ZoomAuthError:
+        return "orphan check waits for Zoom to be reconnected"
+    except ZoomRateLimited as exc:
+        return Retry(exc.retry_after + random.uniform(0, 2), "rate limited")
+    except ZoomError:
+        return Retry(backoff(session.provisioning_attempts + 1), "zoom unavailable")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = SupportSession.objects.select_for_update().get(pk=session.pk)
+        for meeting_id in removed:  # kept as history: the session did have this meeting
+            ZoomMeeting.objects.create(
+                session=locked,
+                zoom_meeting_id=meeting_id,
+                host_zoom_user_id=connection.zoom_user_id or "",
+                removal_requested_at=now,
+                removed_at=now,
+            )
+        locked.create_started_at = None
+        locked.save(update_fields=["create_started_at", "updated_at"])
+    return f"removed {len(removed)} orphaned meeting(s)"
 
 
 def _find_or_create(

@@ -18,7 +18,7 @@ from zoom.signals import connection_established, connection_lost
 def heal_after_connect(sender: Any, connection: ZoomConnection, **kwargs: Any) -> None:
     """Reconnect heals: every upcoming confirmed session without a link gets its meeting now,
     and meetings that could not be removed while Zoom was gone are removed."""
-    from scheduling.tasks import remove_meeting
+    from scheduling.tasks import provision_meeting, remove_meeting
 
     upcoming = SupportSession.objects.select_for_update().filter(
         peer_id=connection.peer_id,
@@ -28,6 +28,12 @@ def heal_after_connect(sender: Any, connection: ZoomConnection, **kwargs: Any) -
     )
     for session in upcoming:
         request_provisioning(session)
+    # Sessions that stopped wanting a meeting while a create's outcome was unknown: the
+    # provisioning task looks for, and removes, what that create may have left in Zoom.
+    for session_id in SupportSession.objects.filter(
+        peer_id=connection.peer_id, create_started_at__isnull=False
+    ).values_list("pk", flat=True):
+        provision_meeting.enqueue(session_id)
     stuck = ZoomMeeting.objects.filter(
         session__peer_id=connection.peer_id,
         host_zoom_user_id=connection.zoom_user_id,

@@ -9,7 +9,9 @@ from django_tasks_db.models import DBTaskResult
 
 def run_worker() -> None:
     """Drain the tasks that are due now, with the real worker command."""
-    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
+    call_command(
+        "db_worker", batch=True, no_startup_delay=True, reload=False, interval=0, verbosity=0
+    )
 
 
 def pending_tasks() -> int:

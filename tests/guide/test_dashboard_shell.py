@@ -20,7 +20,7 @@ def sign_in(page: Page, live_server, email: str) -> None:
 def test_a_peer_signs_in_and_sees_the_schedule_page(page: Page, live_server, peer):
     sign_in(page, live_server, peer.email)
 
-    expect(page.get_by_role("heading", name="Schedule")).to_be_visible()
+    expect(page.get_by_role("heading", name="Schedule", exact=True)).to_be_visible()
     expect(page.get_by_text("Certified peer")).to_be_visible()
     expect(page.locator("#zoom-status")).to_contain_text("Zoom")
 
@@ -28,6 +28,6 @@ def test_a_peer_signs_in_and_sees_the_schedule_page(page: Page, live_server, pee
 def test_a_participant_sees_no_zoom_controls(page: Page, live_server, participant):
     sign_in(page, live_server, participant.email)
 
-    expect(page.get_by_role("heading", name="Schedule")).to_be_visible()
+    expect(page.get_by_role("heading", name="Schedule", exact=True)).to_be_visible()
     expect(page.locator("#zoom-status")).to_have_count(0)
     expect(page.get_by_text("Connect", exact=True)).to_have_count(0)

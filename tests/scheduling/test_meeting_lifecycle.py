@@ -275,3 +275,19 @@ def test_zoom_overriding_the_waiting_room_is_shown_to_the_peer(
     assert state.text == "Zoom meeting ready"
     assert "waiting room is off" in state.warning
     assert "cloud recording" in state.warning
+
+
+def test_a_meeting_left_by_a_lost_create_is_removed_when_the_session_is_cancelled(
+    connected_peer, participant, emulator
+):
+    emulator.inject_fault("create_meeting", "lost_response", next=1)
+    session = book(connected_peer, participant)
+    from tests.worker import run_worker
+
+    run_worker()  # the create reached Zoom, but its answer was lost
+    services.session_cancel(session=session, by=participant)
+    run_until_quiet()
+
+    assert len(emulator.meetings()) == 1
+    assert live_zoom_meetings(emulator) == []
+    assert ZoomMeeting.objects.get(session=session).removed_at is not None
