@@ -12,7 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-MAINTENANCE_EVERY = 3600  # seconds
+MAINTENANCE_EVERY = 3600  # seconds: refresh idle Zoom grants
+SWEEP_EVERY = 60  # seconds: re-queue Zoom work a crashed worker left behind
 
 
 def main() -> int:
@@ -105,12 +106,14 @@ def _supervise(
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    next_maintenance = time.monotonic() + 60
+    due = {"zoom_maintenance": time.monotonic() + 60, "sweep_sessions": time.monotonic() + 60}
+    every = {"zoom_maintenance": MAINTENANCE_EVERY, "sweep_sessions": SWEEP_EVERY}
     try:
         while not stop and all(child.poll() is None for child in children):
-            if time.monotonic() >= next_maintenance:
-                subprocess.run([*manage, "zoom_maintenance"], cwd=ROOT, env=env, check=False)
-                next_maintenance = time.monotonic() + MAINTENANCE_EVERY
+            for command, when in due.items():
+                if time.monotonic() >= when:
+                    subprocess.run([*manage, command, "-v", "0"], cwd=ROOT, env=env, check=False)
+                    due[command] = time.monotonic() + every[command]
             time.sleep(0.5)
     finally:
         for child in children:
