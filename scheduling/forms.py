@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import active_user_by_email, certified_peers
 from scheduling.models import SupportSession
 
 DURATIONS = [
@@ -79,8 +80,7 @@ class SessionCreateForm(_When):
     ]
 
     def clean_participant_email(self) -> User:
-        email = self.cleaned_data["participant_email"].lower()
-        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        user = active_user_by_email(self.cleaned_data["participant_email"])
         if user is None:
             raise forms.ValidationError("No active Peerakeet account uses this email.")
         return user
@@ -94,8 +94,7 @@ class SessionRequestForm(_When):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        peers = User.objects.filter(is_active=True, certifications__revoked_at__isnull=True)
-        self.fields["peer"].queryset = peers.exclude(pk=self.viewer.pk).order_by("display_name")  # type: ignore[attr-defined]
+        self.fields["peer"].queryset = certified_peers(excluding=self.viewer)  # type: ignore[attr-defined]
 
 
 class ManualLinkForm(forms.Form):

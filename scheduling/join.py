@@ -18,9 +18,12 @@ log = logging.getLogger(__name__)
 
 
 class JoinRefused(Exception):
-    def __init__(self, reason: str, when: datetime | None = None) -> None:
+    """Why a viewer cannot join now. ``code`` is stable (the API shows it)."""
+
+    def __init__(self, reason: str, *, code: str, when: datetime | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
         self.when = when
 
 
@@ -29,20 +32,24 @@ def join_target(session: SupportSession, viewer: User, now: datetime | None = No
     now = now or timezone.now()
     if session.status != SupportSession.Status.CONFIRMED:
         raise JoinRefused(
-            f"This session is {session.get_status_display().lower()}, so it cannot be joined."
+            f"This session is {session.get_status_display().lower()}, so it cannot be joined.",
+            code="not_confirmed",
         )
     opens, closes = session.join_window()
     if now < opens:
-        raise JoinRefused("The join window has not opened yet.", when=opens)
+        raise JoinRefused(
+            "The join window has not opened yet.", code="join_window_not_open", when=opens
+        )
     if now >= closes:
-        raise JoinRefused("This session has ended.")
+        raise JoinRefused("This session has ended.", code="session_ended")
     if session.manual_link:
         return session.manual_link
     meeting = live_meeting(session)
     if meeting is None or meeting.removal_requested_at is not None:
         raise JoinRefused(
             "This session has no meeting link yet. The peer can reconnect Zoom or add a link; "
-            "reload this page in a moment."
+            "reload this page in a moment.",
+            code="no_link_yet",
         )
     if viewer.pk == session.peer_id:
         return _host_start_url(session, meeting.zoom_meeting_id) or meeting.join_url

@@ -57,7 +57,7 @@ def session_create(
             duration_minutes=duration_minutes,
             modality=_modality(modality),
             manual_link=clean_manual_link(manual_link),
-            private_note=private_note.strip(),
+            private_note=_clean_note(private_note),
             status=Status.CONFIRMED,
         )
         session.full_clean()
@@ -70,7 +70,7 @@ def session_request(
     *, participant: User, peer: User, starts_at: datetime, duration_minutes: int, modality: str
 ) -> SupportSession:
     """A participant asks a certified peer for a session; the peer accepts or declines."""
-    if not peer.is_certified_peer:
+    if not peer.is_certified_peer or not peer.is_active:
         raise SessionError(
             "Sessions can only be requested from certified peers.", code="not_a_peer"
         )
@@ -264,6 +264,20 @@ def _check_time(starts_at: datetime, duration_minutes: int) -> None:
             f"A session lasts between {MIN_DURATION} and {MAX_DURATION} minutes.",
             code="bad_duration",
         )
+
+
+MAX_NOTE = 2000
+
+
+def _clean_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise SessionError(f"Keep the private note under {MAX_NOTE} characters.", code="bad_note")
+    if "\x00" in note:
+        raise SessionError(
+            "The private note has a character that cannot be stored.", code="bad_note"
+        )
+    return note
 
 
 def _modality(value: str) -> str:

@@ -31,6 +31,7 @@ FIELD_OF_CODE = {
     "same_person": "participant_email",
     "inactive": "participant_email",
     "bad_modality": "modality",
+    "bad_note": "private_note",
 }
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import cast
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router
 
-from accounts.models import PeerCertification, User
+from accounts.models import User
+from accounts.selectors import certified_peers
 from api.routes.common import answers, peer_viewer, viewer
 from api.schemas import MeOut, PageQuery, PeerPage, PersonOut, Role, ZoomState, ZoomStatusOut
 from zoom.models import ZoomConnection
@@ -35,14 +36,8 @@ def me(request: HttpRequest) -> MeOut:
 
 
 def requestable_peers(user: User) -> QuerySet[User]:
-    """Active users holding an active certification (User.is_certified_peer), but the viewer.
-
-    An Exists, not ``certifications__revoked_at__isnull=True``: that LEFT JOIN also matches users
-    with no certification at all.
-    """
-    active = PeerCertification.objects.filter(user=OuterRef("pk"), revoked_at__isnull=True)
-    peers = User.objects.filter(Exists(active), is_active=True)
-    return peers.exclude(pk=user.pk).order_by("display_name", "pk")
+    """Certified peers the viewer can ask for a session (one home: accounts.selectors)."""
+    return certified_peers(excluding=user).order_by("display_name", "pk")
 
 
 @router.get(

@@ -284,14 +284,7 @@ def join_session(request: HttpRequest, session_id: SessionId, response: HttpResp
     try:
         return JoinOut(url=join_target(session, user, timezone.now()))
     except JoinRefused as refused:
-        if refused.when is not None:
-            raise ApiError(
-                409,
-                "join_window_not_open",
-                refused.reason,
-                opens_at=utc(refused.when),
-                headers={"Cache-Control": "no-store"},
-            ) from None
+        extra = {"opens_at": utc(refused.when)} if refused.when is not None else {}
         raise ApiError(
-            409, "join_refused", refused.reason, headers={"Cache-Control": "no-store"}
+            409, refused.code, refused.reason, headers={"Cache-Control": "no-store"}, **extra
         ) from None

@@ -50,7 +50,7 @@ def test_it_refuses_to_join_a_cancelled_session(as_participant, participant, man
         response = as_participant.get(f"/sessions/{manual_session.pk}/join")
 
     assert response.status_code == 409
-    assert response.json()["code"] == "join_refused"
+    assert response.json()["code"] == "not_confirmed"
     assert "cancelled" in response.json()["message"]
 
 

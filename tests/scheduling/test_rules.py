@@ -160,3 +160,27 @@ def test_a_rolled_back_confirmation_leaves_no_task(peer, participant):
 
     assert not SupportSession.objects.exists()
     assert not DBTaskResult.objects.exists()
+
+
+def test_a_note_longer_than_2000_characters_is_refused(peer, participant):
+    with pytest.raises(services.SessionError) as refused:
+        book(peer, participant, private_note="x" * 2001)
+
+    assert refused.value.code == "bad_note"
+    assert not SupportSession.objects.exists()
+
+
+def test_a_deactivated_peer_cannot_be_asked_for_a_session(peer, participant):
+    peer.is_active = False
+    peer.save()
+
+    with pytest.raises(services.SessionError) as refused:
+        services.session_request(
+            participant=participant,
+            peer=peer,
+            starts_at=timezone.now() + timedelta(days=1),
+            duration_minutes=50,
+            modality="video",
+        )
+
+    assert refused.value.code == "not_a_peer"

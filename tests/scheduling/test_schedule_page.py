@@ -287,3 +287,11 @@ def test_times_are_shown_in_the_viewers_time_zone(client, peer, participant):
     local = nine_utc.astimezone(participant.tz)
     assert local.strftime("%-I:%M") in page
     assert "America/Chicago" in page
+
+
+def test_the_request_form_offers_only_certified_peers(client, peer, participant, stranger, staff):
+    client.force_login(participant)
+
+    form = client.get(reverse("scheduling:schedule")).context["request_form"]
+
+    assert list(form.fields["peer"].queryset) == [peer]
