@@ -4,10 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from peerakeet.views import healthz
+
 admin.site.site_header = "Peerakeet support"
 admin.site.site_title = "Peerakeet support"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="scheduling:schedule", permanent=False)),
     path("accounts/", include("accounts.urls")),
     path("integrations/zoom/", include("zoom.urls")),

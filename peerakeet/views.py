@@ -21,3 +21,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "peerakeet/csrf_failure.html", status=403)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers and the benchmarks' baseline: no database, no template."""
+    return HttpResponse("ok", content_type="text/plain")
