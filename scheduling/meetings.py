@@ -113,19 +113,22 @@ def provision(session_id: int) -> str | Retry:
     if isinstance(claim, (str, Retry)):
         return claim
     session, connection, reconcile = claim
+    # Once a create may have reached Zoom, the mark stays until the session's meeting is found
+    # or stored: every failure below keeps it when this run was itself reconciling.
     try:
         data = _find_or_create(session, connection.pk, reconcile=reconcile)
     except ZoomAuthError:
-        _release_claim(session_id, Provisioning.NEEDS_ZOOM, sent=False)
+        _release_claim(session_id, Provisioning.NEEDS_ZOOM, sent=reconcile)
         return "zoom refused the grant"
     except ZoomRateLimited as exc:
-        _release_claim(session_id, Provisioning.PENDING, sent=False)
+        _release_claim(session_id, Provisioning.PENDING, sent=reconcile)
         return Retry(exc.retry_after + random.uniform(0, 2), "rate limited")
     except ZoomUnavailable as exc:
-        return _transient(session_id, session.provisioning_attempts, sent=exc.outcome_unknown)
+        sent = reconcile or exc.outcome_unknown
+        return _transient(session_id, session.provisioning_attempts, sent=sent)
     except ZoomError as exc:
         log.warning("Zoom refused a meeting for session %s: %s", session_id, exc)
-        _release_claim(session_id, Provisioning.FAILED, sent=False)
+        _release_claim(session_id, Provisioning.FAILED, sent=reconcile)
         return "zoom refused the meeting"
     return _store(session_id, connection, data)
 

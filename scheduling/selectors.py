@@ -12,6 +12,7 @@ from scheduling.models import SupportSession, ZoomMeeting
 
 Status = SupportSession.Status
 Provisioning = SupportSession.Provisioning
+REMOVE_FAILED = "Zoom meeting could not be removed — delete it in Zoom"
 
 
 def live_meeting(session: SupportSession) -> ZoomMeeting | None:
@@ -60,11 +61,12 @@ def link_state(session: SupportSession) -> LinkState:
     meeting = live_meeting(session)
     if session.status in (Status.DECLINED, Status.CANCELLED):
         if meeting is not None and meeting.removal_failed:
-            return LinkState(
-                "Zoom meeting could not be removed — delete it in Zoom", "problem", meeting
-            )
+            return LinkState(REMOVE_FAILED, "problem", meeting)
         if meeting is not None:
             return LinkState("Removing Zoom meeting…", "pending", meeting)
+        if session.create_started_at is not None:
+            # A create's answer was lost and Zoom is not connected to look for it.
+            return LinkState(REMOVE_FAILED, "problem")
         return LinkState("No meeting link", "neutral")
     if session.manual_link:
         return LinkState("Manual link", "ready")

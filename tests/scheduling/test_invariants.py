@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -134,8 +134,12 @@ def test_the_invariants_hold_whatever_happens(peer, participant, emulator):
                 ref = f"Peerakeet ref {session.reference}"
                 live = session.meetings.filter(removed_at__isnull=True).first()
                 if session.status in (Status.DECLINED, Status.CANCELLED) or session.manual_link:
-                    # None live, except one recorded as "could not be removed" (grant gone).
-                    assert ref not in live_in_zoom or (live is not None and live.removal_failed)
+                    # None live, except one recorded as "could not be removed": the grant was
+                    # gone, or a lost create could not be looked for while disconnected.
+                    recorded = (live is not None and live.removal_failed) or (
+                        not connected and session.create_started_at is not None
+                    )
+                    assert ref not in live_in_zoom or recorded
                 elif session.status == Status.CONFIRMED and connected:
                     assert ref in live_in_zoom, f"session {session.pk} has no meeting"
                     assert live is not None
@@ -157,9 +161,12 @@ def test_the_invariants_hold_whatever_happens(peer, participant, emulator):
             assert not DBTaskResult.objects.filter(status="FAILED").exists()
 
     Lifecycles.TestCase.settings = settings(
-        max_examples=12,
+        max_examples=40,
         stateful_step_count=12,
         deadline=None,
+        # Shrinking replays whole worker runs per step: far too slow to be worth it here. A
+        # failure prints the full sequence of steps instead.
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     Lifecycles.TestCase().runTest()

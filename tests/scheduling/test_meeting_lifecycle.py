@@ -291,3 +291,19 @@ def test_a_meeting_left_by_a_lost_create_is_removed_when_the_session_is_cancelle
     assert len(emulator.meetings()) == 1
     assert live_zoom_meetings(emulator) == []
     assert ZoomMeeting.objects.get(session=session).removed_at is not None
+
+
+def test_a_failed_lookup_after_a_lost_create_does_not_forget_to_look_again(
+    connected_peer, participant, emulator
+):
+    from tests.worker import run_worker
+
+    emulator.inject_fault("create_meeting", "lost_response", next=1)
+    session = book(connected_peer, participant)
+    run_worker()
+    emulator.inject_fault("list_meetings", "429", next=1)
+
+    run_until_quiet()
+
+    assert len(emulator.meetings()) == 1
+    assert ZoomMeeting.objects.filter(session=session, removed_at__isnull=True).count() == 1
