@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import DateTimeField, F, Func, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -37,15 +39,102 @@ def sessions_for(user: User) -> QuerySet[SupportSession]:
 
 
 def schedule_for(user: User) -> tuple[list[SupportSession], list[SupportSession]]:
-    """(upcoming, past): upcoming soonest first, past most recent first."""
+    """(upcoming, past), every one of them: upcoming soonest first, past most recent first.
+
+    Loads the viewer's whole diary; pages use ``upcoming_page`` and ``past_page`` instead.
+    """
     now = timezone.now()
     sessions = list(sessions_for(user).order_by("starts_at"))
     upcoming = [
         s for s in sessions if s.ends_at > now and s.status in (Status.REQUESTED, Status.CONFIRMED)
     ]
-    past = [s for s in sessions if s not in upcoming]
+    upcoming_ids = {s.pk for s in upcoming}
+    past = [s for s in sessions if s.pk not in upcoming_ids]
     past.reverse()
     return upcoming, past
+
+
+# The longest session (the model's duration constraint): a session that started earlier has ended.
+LONGEST_SESSION = timedelta(minutes=240)
+UPCOMING_PER_PAGE = 50
+PAST_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a session list: what a person can read, never the whole diary."""
+
+    sessions: list[SupportSession]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def _upcoming_q(now: datetime) -> Q:
+    # starts_at's bound is implied by the end one; it lets PostgreSQL range-scan the index.
+    return Q(
+        status__in=(Status.REQUESTED, Status.CONFIRMED),
+        starts_at__gt=now - LONGEST_SESSION,
+        finishes_at__gt=now,
+    )
+
+
+class SessionEnd(Func):
+    """``starts_at + duration_minutes`` computed by the database (Django's duration arithmetic
+    cannot multiply on SQLite, so each backend gets its own spelling)."""
+
+    output_field = DateTimeField()
+    template = "(%(expressions)s)"
+    arg_joiner = " + INTERVAL '1 minute' * "  # PostgreSQL: starts_at + interval * minutes
+
+    def __init__(self) -> None:
+        super().__init__(F("starts_at"), F("duration_minutes"))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="datetime(%(expressions)s || ' minutes')",
+            arg_joiner=", '+' || ",
+            **extra_context,
+        )
+
+
+def _with_end(sessions: QuerySet[SupportSession]) -> QuerySet[SupportSession]:
+    return sessions.annotate(finishes_at=SessionEnd())
+
+
+def _page(sessions: QuerySet[SupportSession], number: int, per_page: int) -> Page:
+    """One query (plus the meetings' prefetch) whatever the diary's size: LIMIT n + 1 tells
+    whether there is a next page without counting the rest."""
+    number = max(1, number)
+    start = (number - 1) * per_page
+    rows = list(sessions[start : start + per_page + 1])
+    return Page(rows[:per_page], number, len(rows) > per_page)
+
+
+def upcoming_page(user: User, number: int = 1, *, per_page: int = UPCOMING_PER_PAGE) -> Page:
+    """Requested and confirmed sessions that have not ended, soonest first."""
+    sessions = _with_end(sessions_for(user)).filter(_upcoming_q(timezone.now()))
+    return _page(sessions.order_by("starts_at", "pk"), number, per_page)
+
+
+def past_page(user: User, number: int = 1, *, per_page: int = PAST_PER_PAGE) -> Page:
+    """Everything else (ended, declined, cancelled, completed), most recent first."""
+    sessions = _with_end(sessions_for(user)).exclude(_upcoming_q(timezone.now()))
+    return _page(sessions.order_by("-starts_at", "-pk"), number, per_page)
+
+
+def is_preparing(user: User) -> bool:
+    """Whether any upcoming session is waiting for its Zoom meeting (the page then polls)."""
+    return (
+        _with_end(SupportSession.objects.filter(Q(peer=user) | Q(participant=user)))
+        .filter(_upcoming_q(timezone.now()), provisioning=Provisioning.PENDING)
+        .exists()
+    )
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,14 @@ from scheduling import services
 from scheduling.forms import ManualLinkForm, SessionCreateForm, SessionRequestForm
 from scheduling.join import JoinRefused, join_target
 from scheduling.models import SupportSession
-from scheduling.selectors import link_state, schedule_for, sessions_for
+from scheduling.selectors import (
+    Page,
+    is_preparing,
+    link_state,
+    past_page,
+    sessions_for,
+    upcoming_page,
+)
 
 FIELD_OF_CODE = {
     "in_the_past": "starts_at",
@@ -41,13 +49,22 @@ def _user(request: HttpRequest) -> User:
 
 
 def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
+    """One page of each list (a fixed number of queries, whatever the diary's size)."""
     user = _user(request)
-    upcoming, past = schedule_for(user)
+    numbers = {
+        "upcoming": _page_number(request, "upcoming"),
+        "past": _page_number(request, "past"),
+    }
+    upcoming = upcoming_page(user, numbers["upcoming"])
+    past = past_page(user, numbers["past"])
     context: dict[str, Any] = {
         "nav": "schedule",
-        "upcoming": [(s, link_state(s)) for s in upcoming],
-        "past": [(s, link_state(s)) for s in past[:50]],
-        "preparing": any(s.provisioning == SupportSession.Provisioning.PENDING for s in upcoming),
+        "upcoming": [(s, link_state(s)) for s in upcoming.sessions],
+        "past": [(s, link_state(s)) for s in past.sessions],
+        "upcoming_pages": _pager(upcoming, "upcoming", numbers),
+        "past_pages": _pager(past, "past", numbers),
+        "page_query": urlencode({k: v for k, v in numbers.items() if v > 1}),
+        "preparing": is_preparing(user),
         "now": timezone.now(),
     }
     if user.is_certified_peer:
@@ -55,6 +72,24 @@ def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
     else:
         context["request_form"] = forms.get("request_form") or SessionRequestForm(viewer=user)
     return context
+
+
+def _page_number(request: HttpRequest, name: str) -> int:
+    value = request.GET.get(name, "")
+    return min(int(value), 10_000) if value.isdigit() and int(value) > 0 else 1
+
+
+def _pager(page: Page, name: str, numbers: dict[str, int]) -> dict[str, str]:
+    """Links to the neighbouring pages of one list, keeping the other list where it is."""
+
+    def link(number: int) -> str:
+        wanted = {**numbers, name: number}
+        return "?" + urlencode({k: v for k, v in wanted.items() if v > 1})
+
+    return {
+        "previous": link(page.number - 1) if page.has_previous else "",
+        "next": link(page.number + 1) if page.has_next else "",
+    }
 
 
 @login_required
@@ -127,7 +162,10 @@ def _apply(form: Form, action: Callable[[], object]) -> bool:
 def _schedule_with_errors(request: HttpRequest, **forms: Form) -> HttpResponse:
     with timezone.override(_user(request).time_zone):
         return render(
-            request, "scheduling/schedule.html", _schedule_context(request, **forms), status=400
+            request,
+            "scheduling/schedule.html",
+            _schedule_context(request, **forms),
+            status=400,
         )
 
 
@@ -194,7 +232,9 @@ def session_link(request: HttpRequest, session_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.session_set_manual_link(
-                session=session, by=_user(request), link=form.cleaned_data["manual_link"]
+                session=session,
+                by=_user(request),
+                link=form.cleaned_data["manual_link"],
             )
         except services.SessionError as error:
             messages.error(request, " ".join(error.messages))
@@ -221,7 +261,10 @@ def _back(request: HttpRequest, session: SupportSession, *, status: int = 302) -
     if to_schedule:
         with timezone.override(_user(request).time_zone):
             return render(
-                request, "scheduling/schedule.html", _schedule_context(request), status=status
+                request,
+                "scheduling/schedule.html",
+                _schedule_context(request),
+                status=status,
             )
     session.refresh_from_db()
     return _render_detail(request, session, status=status)
