@@ -54,3 +54,26 @@ class SignUpForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class PreferencesForm(forms.ModelForm):
+    """Profile basics and which emails this person gets."""
+
+    class Meta:
+        model = User
+        fields = [
+            "display_name",
+            "time_zone",
+            "email_session_changes",
+            "email_meeting_links",
+            "email_zoom_problems",
+        ]
+        labels = {"display_name": "Your name", "time_zone": "Time zone"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"] = forms.ChoiceField(
+            label="Time zone", choices=[(z, z.replace("_", " ")) for z in COMMON_ZONES]
+        )
+        if not self.instance.is_certified_peer:
+            del self.fields["email_zoom_problems"]

@@ -44,6 +44,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("support staff", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Which emails this person wants (notification preferences).
+    email_session_changes = models.BooleanField(
+        "Session requests, confirmations, changes and cancellations", default=True
+    )
+    email_meeting_links = models.BooleanField("Meeting links ready or changed", default=True)
+    email_zoom_problems = models.BooleanField(
+        "Problems with my Zoom connection (certified peers)", default=True
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("sign-up/", views.sign_up, name="sign_up"),
+    path("preferences/", views.preferences, name="preferences"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

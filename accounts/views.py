@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from accounts.forms import SignUpForm
+from accounts.forms import PreferencesForm, SignUpForm
 from accounts.services import participant_sign_up
 
 
@@ -27,3 +28,17 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         return redirect("scheduling:schedule")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/sign_up.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your preferences are saved.")
+        return redirect("accounts:preferences")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "accounts/preferences.html", {"form": form, "nav": "preferences"}, status=status
+    )

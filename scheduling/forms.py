@@ -108,3 +108,21 @@ class ManualLinkForm(forms.Form):
             "Clear it to go back to Zoom."
         ),
     )
+
+
+class RescheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label="New date and time",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    duration_minutes = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int)
+
+    def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        self.fields[
+            "starts_at"
+        ].help_text = f"In your time zone ({viewer.time_zone.replace('_', ' ')})."
+
+    clean_starts_at = _When.clean_starts_at

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 
 from accounts.models import User
+from scheduling.meetings import meeting_gone
 from scheduling.models import SupportSession
 from scheduling.selectors import live_meeting
-from zoom.client import ZoomError
+from zoom.client import ZoomError, ZoomNotFound
 from zoom.models import ZoomConnection
 from zoom.tokens import call_zoom
 
@@ -51,20 +53,29 @@ def join_target(session: SupportSession, viewer: User, now: datetime | None = No
             "reload this page in a moment.",
             code="no_link_yet",
         )
+    fresh = _check_in_zoom(session, meeting.zoom_meeting_id)
     if viewer.pk == session.peer_id:
-        return _host_start_url(session, meeting.zoom_meeting_id) or meeting.join_url
+        start_url = fresh.get("start_url") if fresh else None
+        return str(start_url) if start_url else meeting.join_url
     return meeting.join_url
 
 
-def _host_start_url(session: SupportSession, zoom_meeting_id: int) -> str | None:
-    """A fresh start URL: the ZAK in a stored one lasts only 2 hours (zoom-api.md §2)."""
+def _check_in_zoom(session: SupportSession, zoom_meeting_id: int) -> dict[str, Any] | None:
+    """The meeting as Zoom has it now: a fresh host start URL (its ZAK lasts only 2 hours,
+    zoom-api.md §2), and a check that the host has not deleted it inside Zoom. None when Zoom
+    cannot be asked: joining then falls back to the stored join URL."""
     connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
     if connection is None or not connection.is_connected:
         return None
     try:
-        meeting = call_zoom(connection.pk, lambda api: api.get_meeting(zoom_meeting_id))
+        return call_zoom(connection.pk, lambda api: api.get_meeting(zoom_meeting_id))
+    except ZoomNotFound:
+        meeting_gone(zoom_meeting_id)
+        raise JoinRefused(
+            "The host deleted this Zoom meeting in Zoom. Peerakeet is preparing a new one: "
+            "reload this page in a minute.",
+            code="meeting_deleted_in_zoom",
+        ) from None
     except ZoomError as exc:
-        log.warning("No fresh start URL for meeting %s: %s", zoom_meeting_id, type(exc).__name__)
+        log.warning("Zoom could not confirm meeting %s: %s", zoom_meeting_id, type(exc).__name__)
         return None
-    start_url = meeting.get("start_url")
-    return str(start_url) if start_url else None

@@ -29,7 +29,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from scheduling.models import SupportSession, ZoomMeeting
+from scheduling import notifications
+from scheduling.models import Notification, SupportSession, ZoomMeeting
 from scheduling.selectors import live_meeting
 from zoom.client import (
     ZoomAPI,
@@ -221,7 +222,7 @@ def _find_or_create(
 
 
 def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) -> str:
-    from scheduling.tasks import remove_meeting
+    from scheduling.tasks import remove_meeting, update_meeting
 
     with transaction.atomic():
         session = SupportSession.objects.select_for_update().get(pk=session_id)
@@ -242,12 +243,23 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
         )
         meeting.seal(join_url=str(data.get("join_url", "")), passcode=str(data.get("password", "")))
         meeting.save()
+        had_meeting = session.meetings.exclude(pk=meeting.pk).exists()
         session.create_started_at = None
         session.provisioning = Provisioning.IDLE
         session.save(update_fields=["create_started_at", "provisioning", "updated_at"])
         if not still_wanted:
             remove_meeting.enqueue(meeting.pk)
-    return "created" if still_wanted else "created, then removed: no longer wanted"
+            return "created, then removed: no longer wanted"
+        if _moved_since(session, data):
+            update_meeting.enqueue(meeting.pk)  # rescheduled while the create was in flight
+        kind = Notification.Kind.LINK_CHANGED if had_meeting else Notification.Kind.LINK_READY
+        notifications.queue_session_event(session, kind, notifications.both(session))
+    return "created"
+
+
+def _moved_since(session: SupportSession, data: dict[str, Any]) -> bool:
+    sent = meeting_request(session, "")
+    return data.get("start_time") != sent["start_time"] or data.get("duration") != sent["duration"]
 
 
 def _delete_quietly(connection_id: int, zoom_meeting_id: int) -> None:
@@ -282,9 +294,21 @@ def _release_claim(session_id: int, provisioning: str, *, sent: bool) -> None:
 def _transient(session_id: int, attempts: int, *, sent: bool) -> str | Retry:
     if attempts >= MAX_ATTEMPTS:
         _release_claim(session_id, Provisioning.FAILED, sent=sent)
+        _tell_peer_it_failed(session_id)
         return "gave up after retries"
     _release_claim(session_id, Provisioning.PENDING, sent=sent)
     return Retry(backoff(attempts), "zoom unavailable")
+
+
+def _tell_peer_it_failed(session_id: int) -> None:
+    with transaction.atomic():
+        session = SupportSession.objects.select_related("peer").get(pk=session_id)
+        notifications.queue_peer_alert(
+            session.peer,
+            Notification.Kind.MEETING_FAILED,
+            f"session:{session.pk}:{session.calendar_sequence}",
+            session=session,
+        )
 
 
 def backoff(attempt: int) -> float:
@@ -327,3 +351,56 @@ def remove(meeting_id: int, attempt: int) -> str | Retry:
 
 def _removal_failed(meeting_id: int, why: str) -> None:
     ZoomMeeting.objects.filter(pk=meeting_id, removed_at__isnull=True).update(removal_failed=why)
+
+
+def update(meeting_id: int, attempt: int) -> str | Retry:
+    """Move the Zoom meeting to the session's current time, in place (PATCH keeps the link)."""
+    meeting = ZoomMeeting.objects.select_related("session").get(pk=meeting_id)
+    session = meeting.session
+    if meeting.removed_at is not None or meeting.removal_requested_at is not None:
+        return "meeting no longer in use"
+    connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
+    if connection is None or not connection.is_connected:
+        return "zoom not connected"
+    body = meeting_request(session, "")
+    change = {key: body[key] for key in ("start_time", "duration", "timezone")}
+    try:
+        call_zoom(connection.pk, lambda api: api.update_meeting(meeting.zoom_meeting_id, change))
+    except ZoomNotFound:
+        meeting_gone(meeting.zoom_meeting_id)
+        return "meeting was deleted in Zoom"
+    except ZoomAuthError:
+        return "zoom refused the grant"
+    except ZoomRateLimited as exc:
+        return Retry(exc.retry_after + random.uniform(0, 2), "rate limited")
+    except ZoomError:
+        return Retry(backoff(attempt + 1), "zoom unavailable")
+    return "updated"
+
+
+def meeting_gone(zoom_meeting_id: int) -> bool:
+    """The host deleted the meeting inside Zoom (webhook, or noticed at join or update).
+
+    The session shows it; if it still wants a meeting and the peer is connected, it gets a new
+    one, and both people are told the link changed.
+    """
+    from scheduling.services import request_provisioning
+
+    with transaction.atomic():
+        meeting = (
+            ZoomMeeting.objects.select_for_update()
+            .filter(zoom_meeting_id=zoom_meeting_id, removed_at__isnull=True)
+            .first()
+        )
+        if meeting is None:
+            return False
+        meeting.removed_at = timezone.now()
+        meeting.removal_failed = ""
+        meeting.save(update_fields=["removed_at", "removal_failed"])
+        if meeting.removal_requested_at is not None:
+            return True  # we were removing it anyway
+        session = SupportSession.objects.select_for_update().get(pk=meeting.session_id)
+        session.calendar_sequence += 1
+        session.save(update_fields=["calendar_sequence", "updated_at"])
+        request_provisioning(session)
+    return True

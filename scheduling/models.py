@@ -61,6 +61,8 @@ class SupportSession(models.Model):
     create_started_at = models.DateTimeField(null=True, blank=True)
     # When the queued provisioning task is due; the sweep re-queues work overdue by minutes.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The calendar file's SEQUENCE: bumped on every change people are told about (RFC 5545).
+    calendar_sequence = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -175,3 +177,45 @@ def _open(stored: str, associated_data: str) -> str:
         return keyring().decrypt(stored, associated_data=associated_data)
     except DecryptionError:
         return ""
+
+
+class Notification(models.Model):
+    """One email to one person about one event: the outbox that makes sending exactly-once-ish.
+
+    Written in the transaction of the change it announces; ``dedupe_key`` is unique, so the same
+    event can never be queued twice, and a sent row is never sent again.
+    """
+
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", "Session requested"
+        CONFIRMED = "confirmed", "Session confirmed"
+        DECLINED = "declined", "Request declined"
+        CANCELLED = "cancelled", "Session cancelled"
+        RESCHEDULED = "rescheduled", "Session moved"
+        LINK_READY = "link_ready", "Meeting link ready"
+        LINK_CHANGED = "link_changed", "Meeting link changed"
+        ZOOM_BROKEN = "zoom_broken", "Zoom connection broken"
+        MEETING_FAILED = "meeting_failed", "Zoom meeting could not be created"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    session = models.ForeignKey(
+        SupportSession,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sequence = models.PositiveIntegerField(default=0)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient_id}"

@@ -8,10 +8,12 @@ from typing import Any
 from django.dispatch import receiver
 from django.utils import timezone
 
-from scheduling.models import SupportSession, ZoomMeeting
+from scheduling import notifications
+from scheduling.meetings import meeting_gone
+from scheduling.models import Notification, SupportSession, ZoomMeeting
 from scheduling.services import request_provisioning
 from zoom.models import ZoomConnection
-from zoom.signals import connection_established, connection_lost
+from zoom.signals import connection_established, connection_lost, meeting_deleted
 
 
 @receiver(connection_established)
@@ -48,7 +50,25 @@ def heal_after_connect(sender: Any, connection: ZoomConnection, **kwargs: Any) -
 
 @receiver(connection_lost)
 def stop_automation(sender: Any, connection: ZoomConnection, **kwargs: Any) -> None:
-    """Future Zoom automation stops: pending sessions now need a reconnect or a manual link."""
+    """Future Zoom automation stops: pending sessions now need a reconnect or a manual link.
+
+    When Zoom broke the connection (not the peer's own Disconnect), the peer is told at once by
+    email; the dashboard shows a banner listing the sessions that now need a link.
+    """
     SupportSession.objects.filter(
         peer_id=connection.peer_id, provisioning=SupportSession.Provisioning.PENDING
     ).update(provisioning=SupportSession.Provisioning.NEEDS_ZOOM)
+    if connection.reason in (
+        ZoomConnection.Reason.GRANT_REFUSED,
+        ZoomConnection.Reason.REMOVED_IN_ZOOM,
+    ):
+        notifications.queue_peer_alert(
+            connection.peer,
+            Notification.Kind.ZOOM_BROKEN,
+            f"{connection.pk}:{connection.updated_at.isoformat()}",
+        )
+
+
+@receiver(meeting_deleted)
+def meeting_deleted_in_zoom(sender: Any, zoom_meeting_id: int, **kwargs: Any) -> None:
+    meeting_gone(zoom_meeting_id)

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import DateTimeField, F, Func, Prefetch, Q, QuerySet
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -175,3 +184,20 @@ def link_state(session: SupportSession) -> LinkState:
     if session.provisioning == Provisioning.FAILED:
         return LinkState(Provisioning.FAILED.label, "problem")
     return LinkState("No meeting yet — reconnect Zoom or add a link", "problem")
+
+
+def sessions_needing_a_link(peer: User, *, limit: int = 20) -> list[SupportSession]:
+    """A peer's upcoming confirmed sessions that have no way to meet: no manual link and no
+    live Zoom meeting (the "loud break" banner lists them)."""
+    live = ZoomMeeting.objects.filter(
+        session=OuterRef("pk"), removed_at__isnull=True, removal_requested_at__isnull=True
+    )
+    return list(
+        SupportSession.objects.filter(
+            peer=peer, status=Status.CONFIRMED, manual_link="", starts_at__gt=timezone.now()
+        )
+        .exclude(provisioning=Provisioning.PENDING)
+        .exclude(Exists(live))
+        .select_related("participant")
+        .order_by("starts_at")[:limit]
+    )

@@ -18,11 +18,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from scheduling.models import SupportSession
+from scheduling import notifications
+from scheduling.models import Notification, SupportSession
 from scheduling.selectors import live_meeting
 from zoom.models import ZoomConnection
 
 Status = SupportSession.Status
+Kind = Notification.Kind
 
 MIN_DURATION, MAX_DURATION = 15, 240
 MAX_AHEAD = timedelta(days=366)
@@ -45,6 +47,7 @@ def session_create(
     """A certified peer schedules a session for a participant: confirmed at once."""
     _require_peer(peer)
     _check_people(peer, participant)
+    starts_at = _whole_seconds(starts_at)
     _check_time(starts_at, duration_minutes)
     with transaction.atomic():
         _lock_calendar(peer)
@@ -63,6 +66,7 @@ def session_create(
         session.full_clean()
         session.save()
         _after_confirm(session)
+        notifications.queue_session_event(session, Kind.CONFIRMED, notifications.both(session))
     return session
 
 
@@ -75,6 +79,7 @@ def session_request(
             "Sessions can only be requested from certified peers.", code="not_a_peer"
         )
     _check_people(peer, participant)
+    starts_at = _whole_seconds(starts_at)
     _check_time(starts_at, duration_minutes)
     with transaction.atomic():
         _lock_calendar(peer)
@@ -90,6 +95,7 @@ def session_request(
         )
         session.full_clean()
         session.save()
+        notifications.queue_session_event(session, Kind.REQUESTED, [session.peer])
     return session
 
 
@@ -108,6 +114,7 @@ def session_accept(*, session: SupportSession, by: User) -> SupportSession:
         session.status = Status.CONFIRMED
         session.save(update_fields=["status", "updated_at"])
         _after_confirm(session)
+        notifications.queue_session_event(session, Kind.CONFIRMED, notifications.both(session))
     return session
 
 
@@ -118,6 +125,7 @@ def session_decline(*, session: SupportSession, by: User) -> SupportSession:
         session.status = Status.DECLINED
         session.save(update_fields=["status", "updated_at"])
         _release_meeting(session)
+        notifications.queue_session_event(session, Kind.DECLINED, [session.participant])
     return session
 
 
@@ -126,11 +134,24 @@ def session_cancel(*, session: SupportSession, by: User) -> SupportSession:
     with transaction.atomic():
         session = _locked(session, by, peer_only=False)
         _require_status(session, {Status.REQUESTED, Status.CONFIRMED}, "cancel")
+        was_confirmed = session.status == Status.CONFIRMED
         session.status = Status.CANCELLED
         session.cancelled_by = by
         session.provisioning = SupportSession.Provisioning.IDLE
-        session.save(update_fields=["status", "cancelled_by", "provisioning", "updated_at"])
+        session.calendar_sequence += 1
+        session.save(
+            update_fields=[
+                "status",
+                "cancelled_by",
+                "provisioning",
+                "calendar_sequence",
+                "updated_at",
+            ]
+        )
         _release_meeting(session)
+        # A withdrawn request concerns only the peer; a cancelled booking, both calendars.
+        told = notifications.both(session) if was_confirmed else [session.peer]
+        notifications.queue_session_event(session, Kind.CANCELLED, told)
     return session
 
 
@@ -156,15 +177,65 @@ def session_set_manual_link(*, session: SupportSession, by: User, link: str) -> 
     with transaction.atomic():
         session = _locked(session, by, peer_only=True)
         _require_status(session, {Status.REQUESTED, Status.CONFIRMED}, "change the link of")
+        if link == session.manual_link:
+            return session
         session.manual_link = link
-        session.save(update_fields=["manual_link", "updated_at"])
+        session.calendar_sequence += 1
+        session.save(update_fields=["manual_link", "calendar_sequence", "updated_at"])
         if link:
             session.provisioning = SupportSession.Provisioning.IDLE
             session.save(update_fields=["provisioning"])
             _release_meeting(session)
+            if session.status == Status.CONFIRMED:
+                notifications.queue_session_event(
+                    session, Kind.LINK_CHANGED, notifications.both(session)
+                )
         elif session.status == Status.CONFIRMED:
+            # People hear about the Zoom meeting once it exists (scheduling.meetings).
             _after_confirm(session)
     return session
+
+
+def session_reschedule(
+    *, session: SupportSession, by: User, starts_at: datetime, duration_minutes: int | None = None
+) -> SupportSession:
+    """Move a session. The peer moves requested or confirmed sessions; the participant only
+    their own request. The same Zoom meeting is updated in place, so the join link stays."""
+    with transaction.atomic():
+        session = _locked(session, by, peer_only=False)
+        _require_status(session, {Status.REQUESTED, Status.CONFIRMED}, "move")
+        if by.pk != session.peer_id and session.status != Status.REQUESTED:
+            raise SessionError(
+                "Only the peer can move a confirmed session; ask them, or cancel it.",
+                code="forbidden",
+            )
+        duration = duration_minutes or session.duration_minutes
+        starts_at = _whole_seconds(starts_at)
+        _check_time(starts_at, duration)
+        if session.status == Status.CONFIRMED:
+            _lock_calendar(session.peer)
+            _check_overlap(session.peer, starts_at, duration, exclude=session.pk)
+        if starts_at == session.starts_at and duration == session.duration_minutes:
+            return session
+        session.starts_at, session.duration_minutes = starts_at, duration
+        session.calendar_sequence += 1
+        session.save(
+            update_fields=["starts_at", "duration_minutes", "calendar_sequence", "updated_at"]
+        )
+        _move_meeting(session)
+        told = notifications.both(session)
+        if session.status == Status.REQUESTED:
+            told = [session.peer if by.pk == session.participant_id else session.participant]
+        notifications.queue_session_event(session, Kind.RESCHEDULED, told)
+    return session
+
+
+def _move_meeting(session: SupportSession) -> None:
+    from scheduling.tasks import update_meeting
+
+    meeting = live_meeting(session)
+    if meeting is not None and meeting.removal_requested_at is None:
+        update_meeting.enqueue(meeting.pk)
 
 
 def clean_manual_link(link: str) -> str:
@@ -249,6 +320,11 @@ def _check_people(peer: User, participant: User) -> None:
         raise SessionError("A peer cannot book a session with themselves.", code="same_person")
     if not participant.is_active:
         raise SessionError("That participant's account is not active.", code="inactive")
+
+
+def _whole_seconds(starts_at: datetime) -> datetime:
+    # Zoom and calendar files keep whole seconds; so do we, so every copy of the time agrees.
+    return starts_at.replace(microsecond=0)
 
 
 def _check_time(starts_at: datetime, duration_minutes: int) -> None:

@@ -7,11 +7,12 @@ idempotent, so a duplicate or a re-run after a worker died does no harm.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from smtplib import SMTPException
 
 from django.utils import timezone
 from django_tasks import task
 
-from scheduling import meetings
+from scheduling import meetings, notifications
 from scheduling.models import SupportSession, ZoomMeeting
 
 
@@ -39,3 +40,26 @@ def remove_meeting(meeting_id: int, attempt: int = 0) -> str:
 
 def _later(seconds: float) -> datetime:
     return timezone.now() + timedelta(seconds=seconds)
+
+
+@task()
+def update_meeting(meeting_id: int, attempt: int = 0) -> str:
+    outcome = meetings.update(meeting_id, attempt)
+    if isinstance(outcome, meetings.Retry):
+        when = _later(outcome.delay)
+        update_meeting.using(run_after=when).enqueue(meeting_id, attempt + 1)
+        return f"retry in {outcome.delay:.1f}s: {outcome.reason}"
+    return outcome
+
+
+@task()
+def send_notification(notification_id: int, attempt: int = 0) -> str:
+    try:
+        return notifications.send(notification_id)
+    except (OSError, SMTPException):
+        # The mail server is down or refused: try again later, a few times.
+        if attempt >= 8:
+            raise
+        when = _later(meetings.backoff(attempt + 1) * 4)
+        send_notification.using(run_after=when).enqueue(notification_id, attempt + 1)
+        return "retry: mail server unavailable"

@@ -14,5 +14,8 @@ urlpatterns = [
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
     path("sessions/<int:session_id>/link/", views.session_link, name="session_link"),
     path("sessions/<int:session_id>/join", views.join, name="join"),
+    path(
+        "sessions/<int:session_id>/reschedule/", views.session_reschedule, name="session_reschedule"
+    ),
     path("sessions/<int:session_id>/<slug:action>/", views.session_action, name="session_action"),
 ]

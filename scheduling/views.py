@@ -17,7 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from accounts.permissions import certified_peer_required
 from scheduling import services
-from scheduling.forms import ManualLinkForm, SessionCreateForm, SessionRequestForm
+from scheduling.forms import (
+    ManualLinkForm,
+    RescheduleForm,
+    SessionCreateForm,
+    SessionRequestForm,
+)
 from scheduling.join import JoinRefused, join_target
 from scheduling.models import SupportSession
 from scheduling.selectors import (
@@ -26,6 +31,7 @@ from scheduling.selectors import (
     link_state,
     past_page,
     sessions_for,
+    sessions_needing_a_link,
     upcoming_page,
 )
 
@@ -51,10 +57,7 @@ def _user(request: HttpRequest) -> User:
 def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
     """One page of each list (a fixed number of queries, whatever the diary's size)."""
     user = _user(request)
-    numbers = {
-        "upcoming": _page_number(request, "upcoming"),
-        "past": _page_number(request, "past"),
-    }
+    numbers = {"upcoming": _page_number(request, "upcoming"), "past": _page_number(request, "past")}
     upcoming = upcoming_page(user, numbers["upcoming"])
     past = past_page(user, numbers["past"])
     context: dict[str, Any] = {
@@ -69,6 +72,7 @@ def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
     }
     if user.is_certified_peer:
         context["create_form"] = forms.get("create_form") or SessionCreateForm(viewer=user)
+        context["needing_link"] = sessions_needing_a_link(user)
     else:
         context["request_form"] = forms.get("request_form") or SessionRequestForm(viewer=user)
     return context
@@ -162,10 +166,7 @@ def _apply(form: Form, action: Callable[[], object]) -> bool:
 def _schedule_with_errors(request: HttpRequest, **forms: Form) -> HttpResponse:
     with timezone.override(_user(request).time_zone):
         return render(
-            request,
-            "scheduling/schedule.html",
-            _schedule_context(request, **forms),
-            status=400,
+            request, "scheduling/schedule.html", _schedule_context(request, **forms), status=400
         )
 
 
@@ -193,6 +194,15 @@ def _render_detail(
         "state": link_state(session),
         "is_peer": session.peer_id == user.pk,
         "link_form": ManualLinkForm(initial={"manual_link": session.manual_link}),
+        "reschedule_form": RescheduleForm(
+            viewer=user,
+            initial={
+                "starts_at": session.starts_at.astimezone(user.tz).strftime("%Y-%m-%dT%H:%M"),
+                "duration_minutes": session.duration_minutes,
+            },
+        ),
+        "can_reschedule": session.status == SupportSession.Status.REQUESTED
+        or (session.status == SupportSession.Status.CONFIRMED and session.peer_id == user.pk),
         "join_opens": session.join_window()[0],
         "now": timezone.now(),
     }
@@ -232,9 +242,7 @@ def session_link(request: HttpRequest, session_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.session_set_manual_link(
-                session=session,
-                by=_user(request),
-                link=form.cleaned_data["manual_link"],
+                session=session, by=_user(request), link=form.cleaned_data["manual_link"]
             )
         except services.SessionError as error:
             messages.error(request, " ".join(error.messages))
@@ -261,13 +269,32 @@ def _back(request: HttpRequest, session: SupportSession, *, status: int = 302) -
     if to_schedule:
         with timezone.override(_user(request).time_zone):
             return render(
-                request,
-                "scheduling/schedule.html",
-                _schedule_context(request),
-                status=status,
+                request, "scheduling/schedule.html", _schedule_context(request), status=status
             )
     session.refresh_from_db()
     return _render_detail(request, session, status=status)
+
+
+@login_required
+@require_POST
+def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _member_session(request, session_id)
+    form = RescheduleForm(request.POST, viewer=_user(request))
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return _back(request, session, status=400)
+    try:
+        services.session_reschedule(
+            session=session,
+            by=_user(request),
+            starts_at=form.cleaned_data["starts_at"],
+            duration_minutes=form.cleaned_data["duration_minutes"],
+        )
+    except services.SessionError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request, session, status=409)
+    messages.success(request, "Session moved. Everyone has been told, and the link stays the same.")
+    return _back(request, session)
 
 
 @login_required

@@ -11,3 +11,5 @@ from django.dispatch import Signal
 connection_established = Signal()
 # kwargs: connection (ZoomConnection). Future Zoom automation for this peer stops.
 connection_lost = Signal()
+# kwargs: zoom_meeting_id (int), host_zoom_user_id (str). The host deleted it inside Zoom.
+meeting_deleted = Signal()

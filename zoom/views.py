@@ -29,7 +29,7 @@ from accounts.models import User
 from accounts.permissions import certified_peer_required
 from zoom import webhooks
 from zoom.client import ZoomError, ZoomRateLimited, ZoomUnavailable
-from zoom.models import AuditEvent
+from zoom.models import AuditEvent, ZoomConnection
 from zoom.services import (
     ZoomScopesMissing,
     ZoomUserAlreadyBound,
@@ -39,6 +39,7 @@ from zoom.services import (
     connection_disconnect,
     oauth_begin,
 )
+from zoom.signals import meeting_deleted
 from zoom.templatetags.zoom_tags import pill_context
 
 log = logging.getLogger(__name__)
@@ -268,6 +269,8 @@ def _handle_event(event: dict[str, Any]) -> HttpResponse:
         )
     if event["event"] == "app_deauthorized":
         _deauthorized(payload)
+    if event["event"] == "meeting.deleted":
+        _meeting_deleted(payload)
     # Every other event, and every repeat, is acknowledged so Zoom does not retry it.
     return JsonResponse({"status": "ok"})
 
@@ -281,6 +284,22 @@ def _deauthorized(payload: dict[str, Any]) -> None:
         account_id=str(payload.get("account_id", "")),
         deauthorized_at=_zoom_time(payload.get("deauthorization_time")),
     )
+
+
+def _meeting_deleted(payload: dict[str, Any]) -> None:
+    """The host deleted a meeting inside Zoom (optional event, zoom-api.md §4)."""
+    meeting = payload.get("object") or {}
+    try:
+        meeting_id = int(meeting["id"])
+    except (KeyError, TypeError, ValueError):
+        return
+    host = str(meeting.get("host_id", ""))
+    if ZoomConnection.objects.filter(
+        zoom_user_id=host, state=ZoomConnection.State.CONNECTED
+    ).exists():
+        meeting_deleted.send(
+            sender=ZoomConnection, zoom_meeting_id=meeting_id, host_zoom_user_id=host
+        )
 
 
 def _zoom_time(value: object) -> datetime | None:

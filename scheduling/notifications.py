@@ -1,0 +1,165 @@
+"""Emails about sessions and Zoom problems, with calendar files.
+
+``queue_*`` functions run inside the transaction of the change they announce: they write
+Notification rows (unique per event and person, so an event is never queued twice) and enqueue the
+sending task in the same transaction, so nothing is sent for a change that rolled back. No email
+ever carries the private note, anything about health, or the host's start URL: people join
+through the session's Join Session page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from accounts.models import User
+from scheduling.models import Notification, SupportSession
+
+Kind = Notification.Kind
+
+# Which preference switch governs each kind.
+PREFERENCE = {
+    Kind.REQUESTED: "email_session_changes",
+    Kind.CONFIRMED: "email_session_changes",
+    Kind.DECLINED: "email_session_changes",
+    Kind.CANCELLED: "email_session_changes",
+    Kind.RESCHEDULED: "email_session_changes",
+    Kind.LINK_READY: "email_meeting_links",
+    Kind.LINK_CHANGED: "email_meeting_links",
+    Kind.ZOOM_BROKEN: "email_zoom_problems",
+    Kind.MEETING_FAILED: "email_zoom_problems",
+}
+SUBJECTS = {
+    Kind.REQUESTED: "New session request",
+    Kind.CONFIRMED: "Your peer support session is confirmed",
+    Kind.DECLINED: "Your session request was declined",
+    Kind.CANCELLED: "A peer support session was cancelled",
+    Kind.RESCHEDULED: "A peer support session has moved",
+    Kind.LINK_READY: "Your session's meeting link is ready",
+    Kind.LINK_CHANGED: "Your session's meeting link changed",
+    Kind.ZOOM_BROKEN: "Action needed: reconnect Zoom to Peerakeet",
+    Kind.MEETING_FAILED: "Action needed: a Zoom meeting could not be created",
+}
+WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED}
+
+
+def queue_session_event(session: SupportSession, kind: str, recipients: Iterable[User]) -> int:
+    """Queue ``kind`` about ``session`` for each recipient who wants it. Returns how many."""
+    from scheduling.tasks import send_notification
+
+    queued = 0
+    for person in recipients:
+        if not getattr(person, PREFERENCE[Kind(kind)]):
+            continue
+        key = f"session:{session.pk}:{kind}:{session.calendar_sequence}:{person.pk}"
+        notification, created = Notification.objects.get_or_create(
+            dedupe_key=key,
+            defaults={
+                "recipient": person,
+                "session": session,
+                "kind": kind,
+                "sequence": session.calendar_sequence,
+            },
+        )
+        if created:
+            send_notification.enqueue(notification.pk)
+            queued += 1
+    return queued
+
+
+def queue_peer_alert(
+    peer: User, kind: str, event_key: str, session: SupportSession | None = None
+) -> bool:
+    """A Zoom problem the peer must act on (loud, never silent). ``event_key`` dedupes it."""
+    from scheduling.tasks import send_notification
+
+    if not getattr(peer, PREFERENCE[Kind(kind)]):
+        return False
+    notification, created = Notification.objects.get_or_create(
+        dedupe_key=f"peer:{peer.pk}:{kind}:{event_key}",
+        defaults={"recipient": peer, "session": session, "kind": kind},
+    )
+    if created:
+        send_notification.enqueue(notification.pk)
+    return created
+
+
+def both(session: SupportSession) -> list[User]:
+    return [session.participant, session.peer]
+
+
+def send(notification_id: int) -> str:
+    """Send one notification unless it was sent already (the task's body)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .select_related("recipient", "session__peer", "session__participant")
+            .get(pk=notification_id)
+        )
+        if notification.sent_at is not None:
+            return "already sent"
+        notification.attempts += 1
+        notification.save(update_fields=["attempts"])
+    build_email(notification).send()
+    Notification.objects.filter(pk=notification_id).update(sent_at=timezone.now())
+    return "sent"
+
+
+def build_email(notification: Notification) -> EmailMultiAlternatives:
+    person = notification.recipient
+    session = notification.session
+    context = {
+        "person": person,
+        "session": session,
+        "kind": notification.kind,
+        "base_url": settings.PEERAKEET_BASE_URL,
+        "other": _other_party(session, person) if session else None,
+        "is_peer": session is not None and person.pk == session.peer_id,
+    }
+    with timezone.override(person.time_zone):
+        body = render_to_string(f"scheduling/email/{notification.kind}.txt", context)
+    message = EmailMultiAlternatives(
+        subject=SUBJECTS[Kind(notification.kind)], body=body, to=[person.email]
+    )
+    if session is not None and notification.kind in WITH_CALENDAR:
+        method = "CANCEL" if notification.kind == Kind.CANCELLED else "REQUEST"
+        message.attach(
+            "session.ics",
+            calendar_file(session, person, method=method, sequence=notification.sequence),
+            f"text/calendar; method={method}; charset=utf-8",
+        )
+    return message
+
+
+def _other_party(session: SupportSession, person: User) -> User:
+    return session.participant if person.pk == session.peer_id else session.peer
+
+
+def calendar_file(session: SupportSession, person: User, *, method: str, sequence: int) -> bytes:
+    """An iCalendar file (RFC 5545) with a stable UID, so calendars update the same event."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Peerakeet//Sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    event = Event()
+    event.add("uid", f"session-{session.reference}@peerakeet.com")
+    event.add("sequence", sequence)
+    event.add("dtstamp", datetime.now(UTC))
+    event.add("dtstart", session.starts_at.astimezone(UTC))
+    event.add("dtend", session.ends_at.astimezone(UTC))
+    other = _other_party(session, person)
+    event.add("summary", f"Peer support session with {other.display_name}")
+    join_page = f"{settings.PEERAKEET_BASE_URL}/sessions/{session.pk}/"
+    event.add("url", join_page)
+    event.add("location", join_page)
+    event.add("description", f"Join from Peerakeet when the join window opens: {join_page}")
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,340 @@
+"""Keeping everyone informed: emails with calendar files, reschedule, loud breaks, reverse sync."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from scheduling import services
+from scheduling.models import Notification, SupportSession, ZoomMeeting
+from tests.scheduling.conftest import book
+from tests.worker import run_until_quiet
+from tests.zoom.test_webhook import deauthorized, deliver
+from tests.zoom_support import LICENSED, zoom_user
+from zoom.models import ZoomConnection
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def emails_to(outbox, person, subject_part: str = "") -> list:
+    return [m for m in outbox if m.to == [person.email] and subject_part in m.subject]
+
+
+def calendar_of(message) -> tuple[Calendar, object]:
+    [(name, content, mimetype)] = message.attachments
+    assert name == "session.ics"
+    assert mimetype.startswith("text/calendar")
+    calendar = Calendar.from_ical(content)
+    [event] = calendar.walk("VEVENT")
+    return calendar, event
+
+
+def test_a_confirmed_session_emails_both_with_a_calendar_file(mailoutbox, peer, participant):
+    participant.time_zone = "America/Chicago"
+    participant.save()
+    session = book(peer, participant, private_note="Lost a job last week")
+
+    run_until_quiet()
+
+    [email] = emails_to(mailoutbox, participant, "confirmed")
+    assert emails_to(mailoutbox, peer, "confirmed")
+    local = session.starts_at.astimezone(participant.tz)
+    assert local.strftime("%-I:%M") in email.body
+    assert "America/Chicago" in email.body
+    assert f"/sessions/{session.pk}/" in email.body
+    assert "Lost a job" not in email.body
+    calendar, event = calendar_of(email)
+    assert str(calendar["method"]) == "REQUEST"
+    assert str(event["uid"]) == f"session-{session.reference}@peerakeet.com"
+    assert int(event["sequence"]) == 0
+    assert event.decoded("dtstart") == session.starts_at
+
+
+def test_no_email_ever_carries_the_host_start_url(
+    mailoutbox, connected_peer, participant, emulator
+):
+    session = book(connected_peer, participant)
+    run_until_quiet()
+    services.session_cancel(session=session, by=participant)
+    run_until_quiet()
+
+    everything = " ".join(m.body + str(m.attachments) for m in mailoutbox)
+    assert "zak=" not in everything
+    assert "/s/" not in everything
+    assert len(mailoutbox) >= 4
+
+
+def test_a_request_tells_the_peer_and_a_decline_tells_the_participant(
+    mailoutbox, peer, participant
+):
+    request = services.session_request(
+        participant=participant,
+        peer=peer,
+        starts_at=timezone.now() + timedelta(days=2),
+        duration_minutes=50,
+        modality="video",
+    )
+    run_until_quiet()
+    assert emails_to(mailoutbox, peer, "New session request")
+
+    services.session_decline(session=request, by=peer)
+    run_until_quiet()
+
+    assert emails_to(mailoutbox, participant, "declined")
+    assert not emails_to(mailoutbox, participant, "New session request")
+
+
+def test_a_cancellation_sends_a_cancel_file_for_the_same_event(mailoutbox, peer, participant):
+    session = book(peer, participant)
+    run_until_quiet()
+
+    services.session_cancel(session=session, by=peer)
+    run_until_quiet()
+
+    [email] = emails_to(mailoutbox, participant, "cancelled")
+    calendar, event = calendar_of(email)
+    assert str(calendar["method"]) == "CANCEL"
+    assert str(event["status"]) == "CANCELLED"
+    assert str(event["uid"]) == f"session-{session.reference}@peerakeet.com"
+    assert int(event["sequence"]) == 1
+
+
+def test_a_reschedule_moves_the_same_zoom_meeting_and_tells_everyone(
+    mailoutbox, connected_peer, participant, emulator
+):
+    session = book(connected_peer, participant, starts_in=timedelta(days=2))
+    run_until_quiet()
+    meeting = ZoomMeeting.objects.get(session=session)
+    join_url = meeting.join_url
+    emulator.clear_calls()
+    new_time = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+
+    services.session_reschedule(session=session, by=connected_peer, starts_at=new_time)
+    run_until_quiet()
+
+    assert [c["endpoint"] for c in emulator.calls()] == ["patch_meeting"]
+    [zoom] = emulator.meetings()
+    assert zoom["id"] == meeting.zoom_meeting_id
+    assert zoom["start_time"] == new_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert ZoomMeeting.objects.get(session=session).join_url == join_url
+    [email] = emails_to(mailoutbox, participant, "moved")
+    _, event = calendar_of(email)
+    assert int(event["sequence"]) == 1
+    assert event.decoded("dtstart") == new_time
+
+
+def test_a_whole_lifecycle_with_a_reschedule_costs_one_create_and_one_patch(
+    connected_peer, participant, emulator
+):
+    emulator.clear_calls()
+    session = book(connected_peer, participant, starts_in=timedelta(days=2))
+    run_until_quiet()
+
+    services.session_reschedule(
+        session=session, by=connected_peer, starts_at=timezone.now() + timedelta(days=4)
+    )
+    run_until_quiet()
+
+    assert [c["endpoint"] for c in emulator.calls()] == ["create_meeting", "patch_meeting"]
+
+
+def test_only_the_peer_moves_a_confirmed_session(peer, participant):
+    session = book(peer, participant)
+
+    with pytest.raises(services.SessionError) as refused:
+        services.session_reschedule(
+            session=session, by=participant, starts_at=timezone.now() + timedelta(days=5)
+        )
+
+    assert refused.value.code == "forbidden"
+
+
+def test_a_reschedule_onto_another_session_is_refused(peer, participant, stranger):
+    first = book(peer, participant, starts_in=timedelta(days=1))
+    second = book(peer, stranger, starts_in=timedelta(days=2))
+
+    with pytest.raises(services.SessionError) as refused:
+        services.session_reschedule(session=second, by=peer, starts_at=first.starts_at)
+
+    assert refused.value.code == "overlap"
+    second.refresh_from_db()
+    assert second.calendar_sequence == 0
+
+
+def test_people_hear_when_the_zoom_link_is_ready(mailoutbox, connected_peer, participant, emulator):
+    book(connected_peer, participant)
+
+    run_until_quiet()
+
+    assert emails_to(mailoutbox, participant, "meeting link is ready")
+
+
+def test_a_preference_switched_off_stops_that_email(
+    mailoutbox, connected_peer, participant, emulator
+):
+    participant.email_meeting_links = False
+    participant.save()
+
+    book(connected_peer, participant)
+    run_until_quiet()
+
+    assert emails_to(mailoutbox, participant, "confirmed")
+    assert not emails_to(mailoutbox, participant, "meeting link")
+    assert emails_to(mailoutbox, connected_peer, "meeting link is ready")
+
+
+def test_an_event_is_never_emailed_twice(mailoutbox, peer, participant):
+    from scheduling.tasks import send_notification
+
+    book(peer, participant)
+    notification = Notification.objects.filter(recipient=participant).first()
+    send_notification.enqueue(notification.pk)  # the same work, queued twice
+
+    run_until_quiet()
+
+    assert len(emails_to(mailoutbox, participant, "confirmed")) == 1
+
+
+def test_the_peer_is_told_at_once_when_zoom_refuses_the_grant(
+    mailoutbox, client, connected_peer, participant, emulator
+):
+    from zoom import tokens
+
+    session = book(
+        connected_peer,
+        participant,
+        starts_in=timedelta(days=3),
+        manual_link="https://meet.example.org/a",
+    )
+    user = zoom_user(emulator, LICENSED)
+    grant = next(g for g in emulator.grants() if g["user_id"] == user["id"] and g["active"])
+    emulator.deauthorize(user["id"])  # the grant dies (no webhook configured here)
+    ZoomConnection.objects.update(access_token_expires_at=timezone.now())
+    assert grant["active"]
+    with pytest.raises(tokens.ZoomAuthError):
+        tokens.access_token_for(ZoomConnection.objects.get().pk)
+    services.session_set_manual_link(session=session, by=connected_peer, link="")
+    run_until_quiet()
+
+    assert emails_to(mailoutbox, connected_peer, "reconnect Zoom")
+    client.force_login(connected_peer)
+    page = client.get(reverse("scheduling:schedule")).text
+    assert "1 upcoming session needs a meeting link" in page
+    assert "add a link instead" in page
+
+
+def test_the_peer_is_told_when_the_app_is_removed_in_the_marketplace(
+    mailoutbox, client, connected_peer, emulator
+):
+    deliver(client, deauthorized(zoom_user(emulator, LICENSED)))
+    run_until_quiet()
+
+    assert emails_to(mailoutbox, connected_peer, "reconnect Zoom")
+
+
+def test_the_peers_own_disconnect_sends_no_alarm(mailoutbox, connected_peer, emulator):
+    from zoom.services import connection_disconnect
+
+    connection_disconnect(peer=connected_peer)
+    run_until_quiet()
+
+    assert not emails_to(mailoutbox, connected_peer, "reconnect Zoom")
+
+
+def test_the_peer_is_told_when_a_meeting_cannot_be_created(
+    mailoutbox, connected_peer, participant, emulator
+):
+    emulator.inject_fault("create_meeting", "503", next=50)
+    book(connected_peer, participant)
+
+    run_until_quiet()
+
+    assert emails_to(mailoutbox, connected_peer, "could not be created")
+
+
+def signed_meeting_deleted(meeting: dict) -> bytes:
+    event = {
+        "event": "meeting.deleted",
+        "event_ts": int(timezone.now().timestamp() * 1000),
+        "payload": {
+            "account_id": meeting["account_id"],
+            "object": {"id": meeting["id"], "uuid": meeting["uuid"], "host_id": meeting["host_id"]},
+        },
+    }
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+def test_a_meeting_the_host_deleted_in_zoom_is_replaced(
+    mailoutbox, client, connected_peer, participant, emulator
+):
+    session = book(connected_peer, participant)
+    run_until_quiet()
+    [first] = emulator.meetings()
+    emulator.delete_meeting_in_zoom(first["id"])
+
+    response = deliver(client, signed_meeting_deleted(first))
+    run_until_quiet()
+
+    assert response.status_code == 200
+    live = [m for m in emulator.meetings() if m["deleted_at"] is None]
+    assert len(live) == 1
+    assert live[0]["id"] != first["id"]
+    assert (
+        ZoomMeeting.objects.get(session=session, removed_at__isnull=True).zoom_meeting_id
+        == live[0]["id"]
+    )
+    assert emails_to(mailoutbox, participant, "link changed")
+
+
+def test_joining_notices_a_meeting_deleted_in_zoom(client, connected_peer, participant, emulator):
+    session = book(connected_peer, participant, starts_in=timedelta(minutes=5))
+    run_until_quiet()
+    emulator.delete_meeting_in_zoom(emulator.meetings()[0]["id"])  # no webhook reaches us
+    client.force_login(participant)
+
+    response = client.get(reverse("scheduling:join", args=[session.pk]))
+    run_until_quiet()
+
+    assert response.status_code == 409
+    assert "deleted this Zoom meeting" in response.text
+    assert (
+        SupportSession.objects.get(pk=session.pk).meetings.filter(removed_at__isnull=True).count()
+        == 1
+    )
+    assert client.get(reverse("scheduling:join", args=[session.pk])).status_code == 302
+
+
+def test_the_preferences_page_saves_choices(client, participant):
+    client.force_login(participant)
+
+    response = client.post(
+        reverse("accounts:preferences"),
+        {
+            "display_name": "Alex P.",
+            "time_zone": "Europe/Paris",
+            "email_session_changes": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    participant.refresh_from_db()
+    assert participant.time_zone == "Europe/Paris"
+    assert participant.email_session_changes is True
+    assert participant.email_meeting_links is False
+
+
+def test_the_preferences_page_refuses_a_bad_time_zone(client, participant):
+    client.force_login(participant)
+
+    response = client.post(
+        reverse("accounts:preferences"), {"display_name": "A", "time_zone": "Mars/Base"}
+    )
+
+    assert response.status_code == 400
+    participant.refresh_from_db()
+    assert participant.time_zone == "UTC"
