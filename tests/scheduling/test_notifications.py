@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -25,7 +26,7 @@ def emails_to(outbox, person, subject_part: str = "") -> list:
     return [m for m in outbox if m.to == [person.email] and subject_part in m.subject]
 
 
-def calendar_of(message) -> tuple[Calendar, object]:
+def calendar_of(message) -> tuple[Calendar, Any]:
     [(name, content, mimetype)] = message.attachments
     assert name == "session.ics"
     assert mimetype.startswith("text/calendar")
@@ -192,7 +193,7 @@ def test_an_event_is_never_emailed_twice(mailoutbox, peer, participant):
     from scheduling.tasks import send_notification
 
     book(peer, participant)
-    notification = Notification.objects.filter(recipient=participant).first()
+    notification = Notification.objects.get(recipient=participant)
     send_notification.enqueue(notification.pk)  # the same work, queued twice
 
     run_until_quiet()
