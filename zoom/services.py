@@ -182,6 +182,7 @@ def _end(connection_id: int, reason: str, kind: str, actor: str, detail: str) ->
         connection = ZoomConnection.objects.select_for_update().get(pk=connection_id)
         connection.state = ZoomConnection.State.DISCONNECTED
         connection.reason = reason
+        _forget_zoom_email_in_audit(connection)
         # Zoom profile data goes with the tokens (Marketplace rule: delete the user's Zoom data).
         connection.zoom_user_id = None
         connection.zoom_account_id = connection.zoom_email = connection.scopes = ""
@@ -189,6 +190,16 @@ def _end(connection_id: int, reason: str, kind: str, actor: str, detail: str) ->
         connection.save()
         audit(connection, connection.peer, actor, kind, detail)
         connection_lost.send(sender=ZoomConnection, connection=connection)
+
+
+def _forget_zoom_email_in_audit(connection: ZoomConnection) -> None:
+    """The trail keeps who did what, not the Zoom profile: "Connected" named the Zoom account."""
+    email = connection.zoom_email
+    if not email:
+        return
+    for event in AuditEvent.objects.filter(connection=connection, detail__contains=email):
+        event.detail = event.detail.replace(email, "(Zoom account erased)")
+        event.save(update_fields=["detail"])
 
 
 def _revoke_quietly(token: str) -> None:
