@@ -1,0 +1,104 @@
+"""The attack suite's shared pieces: every URL pattern, how to fill its arguments, and a victim
+(peer A and participant A) whose sessions the attackers go after."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from scheduling import services
+from scheduling.models import SupportSession
+
+SECRET_LINK = "https://meet.example.org/victim-room-7f3a"
+SECRET_NOTE = "victim private note 9b2c"
+ACTIONS = ("accept", "decline", "cancel", "complete")
+KWARG = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern: its full route, its name (``ns:name``) and its view."""
+
+    route: str
+    name: str
+    callback: Any
+
+    @property
+    def kwargs(self) -> list[str]:
+        return [a or b for a, b in KWARG.findall(self.route)]
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.route.startswith("support/")
+
+    def url(self, **values: Any) -> str:
+        path = KWARG.sub(lambda m: str(values[m.group(1) or m.group(2)]), self.route)
+        return "/" + path.replace("^", "").replace("$", "")
+
+
+def all_routes() -> list[Route]:
+    found: list[Route] = []
+
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or ""
+                joined = f"{namespace}:{inner}" if namespace and inner else namespace or inner
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), joined)
+            elif isinstance(pattern, URLPattern):
+                name = f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
+                found.append(Route(prefix + str(pattern.pattern), name, pattern.callback))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def session_routes() -> list[Route]:
+    """Every URL that names a session: the IDOR suite attacks each one."""
+    return [r for r in all_routes() if "session_id" in r.kwargs]
+
+
+@dataclass
+class Victim:
+    peer: Any
+    participant: Any
+    confirmed: SupportSession  # manual link, inside its join window, private note
+    requested: SupportSession
+
+    def snapshot(self) -> list[tuple[Any, ...]]:
+        return list(
+            SupportSession.objects.order_by("pk").values_list(
+                "pk", "status", "manual_link", "private_note", "updated_at"
+            )
+        )
+
+
+@pytest.fixture
+def victim(peer: Any, participant: Any) -> Victim:
+    confirmed = services.session_create(
+        peer=peer,
+        participant=participant,
+        starts_at=timezone.now() + timedelta(minutes=5),
+        duration_minutes=50,
+        modality="video",
+        manual_link=SECRET_LINK,
+        private_note=SECRET_NOTE,
+    )
+    requested = services.session_request(
+        participant=participant,
+        peer=peer,
+        starts_at=timezone.now() + timedelta(days=3),
+        duration_minutes=50,
+        modality="audio",
+    )
+    return Victim(peer, participant, confirmed, requested)
