@@ -128,6 +128,11 @@ class SessionRequestIn(Schema):
     modality: Modality = "video"
 
 
+class RescheduleIn(Schema):
+    starts_at: StartsAt
+    duration_minutes: Duration | None = Field(None, description="Omit to keep the length.")
+
+
 class ManualLinkIn(Schema):
     manual_link: Link = Field(
         "", description="An https:// link; empty hands the session back to Zoom."

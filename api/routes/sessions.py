@@ -24,6 +24,7 @@ from api.schemas import (
     ManualLinkIn,
     PageQuery,
     PersonOut,
+    RescheduleIn,
     SessionCreateIn,
     SessionDetailOut,
     SessionOut,
@@ -266,6 +267,26 @@ def set_link(
     user = peer_viewer(request)
     session = member_session(user, session_id)
     services.session_set_manual_link(session=session, by=user, link=payload.manual_link)
+    return _fresh_detail(session, user)
+
+
+@router.post(
+    "/{session_id}/reschedule",
+    response=answers(ok=(200, SessionDetailOut), errors=(400, 403, 404, 409)),
+    summary="Move a session: the peer, or the participant for their own request",
+)
+def reschedule_session(
+    request: HttpRequest, session_id: SessionId, payload: RescheduleIn
+) -> SessionDetailOut:
+    """The same Zoom meeting moves with it (the join link stays); both people are emailed."""
+    user = viewer(request)
+    session = member_session(user, session_id)
+    services.session_reschedule(
+        session=session,
+        by=user,
+        starts_at=payload.starts_at,
+        duration_minutes=payload.duration_minutes,
+    )
     return _fresh_detail(session, user)
 
 
