@@ -64,7 +64,8 @@ def machine() -> str:
         row = conn.execute("SHOW server_version").fetchone()
     return (
         f"nproc={os.cpu_count()} mem={mem_kb / 1024 / 1024:.1f}GiB "
-        f"python={platform.python_version()} postgresql={row[0] if row else '?'}"
+        f"python={platform.python_version()} postgresql={row[0] if row else '?'} "
+        f"load average at start={os.getloadavg()[0]:.1f}"
     )
 
 

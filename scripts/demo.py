@@ -73,7 +73,11 @@ def main() -> int:
             [*manage, "runserver", f"127.0.0.1:{args.port}", "--noreload"], cwd=ROOT, env=env
         ),
         subprocess.Popen(
-            [*manage, "db_worker", "--interval", "0.2", "--no-reload"], cwd=ROOT, env=env
+            # An idle worker looks for work every 0.1 s: a confirmed session waits 50 ms on
+            # average for its meeting to start being made (docs/benchmarks.md, join latency).
+            [*manage, "db_worker", "--interval", "0.1", "--no-reload"],
+            cwd=ROOT,
+            env=env,
         ),
     ]
     time.sleep(2)
