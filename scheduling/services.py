@@ -9,6 +9,7 @@ none runs for a change that rolled back.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlparse
 
 from django.core.exceptions import ValidationError
@@ -46,25 +47,18 @@ def session_create(
 ) -> SupportSession:
     """A certified peer schedules a session for a participant: confirmed at once."""
     _require_peer(peer)
-    _check_people(peer, participant)
-    starts_at = _whole_seconds(starts_at)
-    _check_time(starts_at, duration_minutes)
     with transaction.atomic():
-        _lock_calendar(peer)
-        _check_overlap(peer, starts_at, duration_minutes)
-        session = SupportSession(
+        session = _new_session(
             peer=peer,
             participant=participant,
-            starts_at=starts_at,
             created_by=peer,
+            status=Status.CONFIRMED,
+            starts_at=starts_at,
             duration_minutes=duration_minutes,
-            modality=_modality(modality),
+            modality=modality,
             manual_link=clean_manual_link(manual_link),
             private_note=_clean_note(private_note),
-            status=Status.CONFIRMED,
         )
-        session.full_clean()
-        session.save()
         _after_confirm(session)
         notifications.queue_session_event(session, Kind.CONFIRMED, notifications.both(session))
     return session
@@ -78,24 +72,39 @@ def session_request(
         raise SessionError(
             "Sessions can only be requested from certified peers.", code="not_a_peer"
         )
+    with transaction.atomic():
+        session = _new_session(
+            peer=peer,
+            participant=participant,
+            created_by=participant,
+            status=Status.REQUESTED,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            modality=modality,
+        )
+        notifications.queue_session_event(session, Kind.REQUESTED, [session.peer])
+    return session
+
+
+def _new_session(
+    *, peer: User, participant: User, starts_at: datetime, duration_minutes: int, **fields: Any
+) -> SupportSession:
+    """Checks shared by every new session, then the row (inside the caller's transaction)."""
     _check_people(peer, participant)
     starts_at = _whole_seconds(starts_at)
     _check_time(starts_at, duration_minutes)
-    with transaction.atomic():
-        _lock_calendar(peer)
-        _check_overlap(peer, starts_at, duration_minutes)
-        session = SupportSession(
-            peer=peer,
-            participant=participant,
-            starts_at=starts_at,
-            created_by=participant,
-            duration_minutes=duration_minutes,
-            modality=_modality(modality),
-            status=Status.REQUESTED,
-        )
-        session.full_clean()
-        session.save()
-        notifications.queue_session_event(session, Kind.REQUESTED, [session.peer])
+    fields["modality"] = _modality(fields["modality"])
+    _lock_calendar(peer)
+    _check_overlap(peer, starts_at, duration_minutes)
+    session = SupportSession(
+        peer=peer,
+        participant=participant,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        **fields,
+    )
+    session.full_clean()
+    session.save()
     return session
 
 
