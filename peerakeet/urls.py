@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from peerakeet import views
 from peerakeet.views import healthz
 
 admin.site.site_header = "Peerakeet support"
@@ -16,6 +17,9 @@ urlpatterns = [
     path("integrations/zoom/", include("zoom.urls")),
     path("", include("scheduling.urls")),
     path("api/v1/", include("api.urls")),
+    # /support/ is the staff admin; the page for everyone who needs help is /help/.
+    path("help/", views.support, name="support"),
+    path("help/zoom-reviewer-test-plan.md", views.reviewer_test_plan, name="reviewer_test_plan"),
     path("support/", admin.site.urls),
 ]
 

@@ -1,9 +1,13 @@
-"""Friendly error pages: never a stack trace, always what to do next."""
+"""Friendly error pages (never a stack trace, always what to do next) and the support page."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+REVIEWER_TEST_PLAN = settings.BASE_DIR / "docs" / "zoom-reviewer-test-plan.md"
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -26,3 +30,19 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness for load balancers and the benchmarks' baseline: no database, no template."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def support(request: HttpRequest) -> HttpResponse:
+    """How to reach Peerakeet support; public, so people who cannot sign in find it too."""
+    return render(request, "peerakeet/support.html", {"nav": "help"})
+
+
+@require_GET
+def reviewer_test_plan(request: HttpRequest) -> FileResponse:
+    """The Zoom Marketplace reviewer's test plan, served as the Markdown it is written in."""
+    if not REVIEWER_TEST_PLAN.is_file():
+        raise Http404("No reviewer test plan in this installation")
+    response = FileResponse(REVIEWER_TEST_PLAN.open("rb"), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="zoom-reviewer-test-plan.md"'
+    return response

@@ -1,0 +1,66 @@
+"""The real stack for the browser walk: live_server, the Zoom emulator, and a task worker.
+
+The worker is django-tasks-db's own ``Worker`` loop (what ``manage.py db_worker`` runs), in a
+thread beside the live server, so "when the booking is confirmed, Peerakeet creates the Zoom
+meeting" happens the way it does in production: a task row, picked up within a fraction of a
+second. ``call_command("db_worker")`` cannot run in a thread (it installs signal handlers), so
+the thread builds the same Worker the command builds, without the signals.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django_tasks_db.management.commands.db_worker import Worker
+
+from tests.worker import assert_no_failed_tasks
+
+
+class BackgroundWorker:
+    def __init__(self) -> None:
+        self.worker = Worker(
+            queue_names=["default"],
+            interval=0.1,
+            batch=False,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="guide-walk",
+            excluded_queue_names=[],
+        )
+        self.thread = threading.Thread(target=self._run, name="db-worker", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.worker.run()
+        finally:
+            connection.close()
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.worker.running = False
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive(), "the task worker did not stop"
+
+
+@pytest.fixture
+def worker(live_server: Any, transactional_db: None) -> Iterator[BackgroundWorker]:
+    """A real task worker running for the whole test; any failed task fails the test."""
+    background = BackgroundWorker()
+    background.start()
+    yield background
+    background.stop()
+    assert_no_failed_tasks()
+
+
+@pytest.fixture(autouse=True)
+def _quick_passwords(settings: Any) -> None:
+    """Argon2 costs a noticeable fraction of a second per persona and per sign-in; hashing is
+    not what the walk checks (tests/accounts does), so the walk uses a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
