@@ -7,74 +7,22 @@ Connected; then Disconnect (Option 1) and Remove in the Zoom Marketplace (Option
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
-from playwright.sync_api import ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.personas import PASSWORD
+from tests.guide.walk import (
+    SCREENSHOTS,
+    connect_in_popup,
+    csp_violations,
+    pill,
+    sign_in,
+    zoom_sign_in_and_allow,
+)
 from tests.zoom_support import LICENSED
 from zoom.models import ZoomConnection
 from zoom_emulator.testing import EmulatorControl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-PERMISSIONS = [
-    "View your user information",
-    "Create meetings for you",
-    "View your meetings",
-    "Delete your meetings",
-    "Update your meetings",
-]
-
-
-def sign_in(page: Page, live_server: Any, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/sign-in/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Schedule", exact=True)).to_be_visible()
-
-
-def pill(page: Page) -> Locator:
-    return page.locator("#zoom-status")
-
-
-def csp_violations(page: Page) -> list[str]:
-    seen: list[str] = []
-
-    def record(message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text:
-            seen.append(message.text)
-
-    page.on("console", record)
-    return seen
-
-
-def zoom_sign_in_and_allow(zoom: Page, email: str = LICENSED, *, screenshot: bool = False) -> None:
-    """Zoom's screens: sign in if prompted, review the requested permissions, click Allow."""
-    expect(zoom.get_by_role("heading", name="Sign in to Zoom")).to_be_visible()
-    zoom.get_by_label("Or pick a test account").select_option(email)
-    zoom.get_by_role("button", name="Sign in").click()
-    expect(
-        zoom.get_by_role("heading", name="would like to access your Zoom account")
-    ).to_be_visible()
-    for permission in PERMISSIONS:
-        expect(zoom.get_by_text(permission, exact=False).first).to_be_visible()
-    if screenshot:
-        zoom.screenshot(path=str(SCREENSHOTS / "zoom-consent.png"))
-    zoom.get_by_role("button", name="Allow").click()
-
-
-def connect_in_popup(page: Page, *, screenshot: bool = False) -> None:
-    with page.expect_popup() as popup_info:
-        pill(page).get_by_role("button", name="Connect").click()
-    popup = popup_info.value
-    with popup.expect_event("close", timeout=15_000):
-        zoom_sign_in_and_allow(popup, screenshot=screenshot)
-    expect(pill(page)).to_contain_text("Zoom: Connected")
 
 
 def test_a_peer_connects_zoom_in_a_popup_and_disconnects(
