@@ -194,6 +194,7 @@ class Stack:
 
     def stop_workers(self) -> None:
         self.stop(self.workers)
+        self.children = [child for child in self.children if child not in self.workers]
         self.workers.clear()
 
     def _wait_up(self, url: str, timeout: float = 30.0) -> None:

@@ -90,7 +90,8 @@ def run(stack, emulator, peers, participants, plans, workers: int, count: int, a
 
     emulator.clear_calls()
     before = ZoomMeeting.objects.count()
-    base = timezone.now().replace(microsecond=0) + timedelta(days=2 + 30 * workers)
+    booked_from = timezone.now()
+    base = booked_from.replace(microsecond=0) + timedelta(days=2 + 30 * workers)
     for i in range(count):  # peers interleaved: bookings arrive from everyone at once
         peer = peers[i % len(peers)]
         session = services.session_request(
@@ -126,7 +127,7 @@ def run(stack, emulator, peers, participants, plans, workers: int, count: int, a
     limited = statuses.get(429, 0)
     other_tasks = Counter(
         t.split(".")[-1]
-        for t in DBTaskResult.objects.filter(enqueued_at__gte=start - timedelta(minutes=10))
+        for t in DBTaskResult.objects.filter(enqueued_at__gte=booked_from)
         .exclude(task_path__endswith="provision_meeting")
         .values_list("task_path", flat=True)
     )
