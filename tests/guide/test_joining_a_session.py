@@ -65,6 +65,7 @@ def test_the_participant_requests_the_peer_accepts_and_both_join_from_their_sess
 
     # The peer opens the session from the Schedule page and joins as the host.
     open_the_session(peer_page, participant.display_name)
+    expect(peer_page).to_have_title("Session · Peerakeet")
     shot(peer_page, "session-join-open")
     host_tab = join_session(peer_page)
     assert re.fullmatch(rf"{live_emulator.base_url}/s/{meeting['id']}\?zak=[^&]+", host_tab.url)
