@@ -86,10 +86,14 @@ TEMPLATES = [
 ]
 
 # --- Database: a SQLite file by default, PostgreSQL (or any) through DATABASE_URL -------------
+_DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'peerakeet.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'peerakeet.sqlite3'}"),
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        _DATABASE_URL,
+        # Reuse connections on PostgreSQL (health-checked): a new one per request and per worker
+        # loop costs more than the query it serves.
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

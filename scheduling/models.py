@@ -76,6 +76,8 @@ class SupportSession(models.Model):
         ordering = ["starts_at"]
         indexes = [
             models.Index(fields=["peer", "starts_at"]),
+            # The needs-a-link banner: a peer's confirmed upcoming sessions.
+            models.Index(fields=["peer", "status", "starts_at"]),
             models.Index(fields=["participant", "starts_at"]),
             models.Index(fields=["status", "provisioning"]),
         ]

@@ -52,7 +52,8 @@ def update_meeting(meeting_id: int, attempt: int = 0) -> str:
     return outcome
 
 
-@task()
+# Zoom work first: an email may wait a moment, a meeting link should not.
+@task(priority=-10)
 def send_notification(notification_id: int, attempt: int = 0) -> str:
     try:
         return notifications.send(notification_id)

@@ -259,14 +259,14 @@ def test_the_page_query_count_does_not_grow_with_sessions(client, peer, particip
 def test_it_polls_only_while_a_meeting_is_being_prepared(client, peer, participant):
     session = book(peer, participant)
     client.force_login(peer)
-    assert 'hx-trigger="every 2s"' not in client.get(reverse("scheduling:schedule")).text
+    assert 'hx-trigger="every 1s"' not in client.get(reverse("scheduling:schedule")).text
 
     SupportSession.objects.filter(pk=session.pk).update(
         provisioning=SupportSession.Provisioning.PENDING
     )
 
     page = client.get(reverse("scheduling:schedule")).text
-    assert 'hx-trigger="every 2s"' in page
+    assert 'hx-trigger="every 1s"' in page
     assert "Preparing Zoom meeting…" in page
     partial = client.get(reverse("scheduling:session_list"))
     assert partial.status_code == 200
