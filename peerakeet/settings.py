@@ -92,7 +92,9 @@ DATABASES = {
         _DATABASE_URL,
         # Reuse connections on PostgreSQL (health-checked): a new one per request and per worker
         # loop costs more than the query it serves.
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60),
+        conn_max_age=envint(
+            "DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60
+        ),
         conn_health_checks=True,
     )
 }

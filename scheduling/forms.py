@@ -95,6 +95,8 @@ class SessionRequestForm(_When):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["peer"].queryset = certified_peers(excluding=self.viewer)  # type: ignore[attr-defined]
+        # Participants see peers' names, never their email addresses.
+        self.fields["peer"].label_from_instance = lambda user: user.display_name  # type: ignore[attr-defined]
 
 
 class ManualLinkForm(forms.Form):

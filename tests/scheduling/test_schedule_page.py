@@ -295,3 +295,12 @@ def test_the_request_form_offers_only_certified_peers(client, peer, participant,
     form = client.get(reverse("scheduling:schedule")).context["request_form"]
 
     assert list(form.fields["peer"].queryset) == [peer]
+
+
+def test_the_request_form_shows_peers_names_but_not_their_emails(client, peer, participant):
+    client.force_login(participant)
+
+    page = client.get(reverse("scheduling:schedule")).text
+
+    assert peer.display_name in page
+    assert peer.email not in page
