@@ -99,7 +99,7 @@ def send(notification_id: int) -> str:
     """Send one notification unless it was sent already (the task's body)."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient", "session__peer", "session__participant")
             .get(pk=notification_id)
         )
