@@ -343,9 +343,19 @@ def remove(meeting_id: int, attempt: int) -> str | Retry:
     except ZoomError as exc:
         log.warning("Zoom refused to delete meeting %s: %s", meeting.zoom_meeting_id, exc)
         return Retry(backoff(attempt + 1), "zoom refused")
-    ZoomMeeting.objects.filter(pk=meeting_id).update(
-        removed_at=timezone.now(), removal_failed="", join_url_encrypted="", passcode_encrypted=""
-    )
+    from scheduling.services import request_provisioning
+
+    with transaction.atomic():
+        ZoomMeeting.objects.filter(pk=meeting_id).update(
+            removed_at=timezone.now(),
+            removal_failed="",
+            join_url_encrypted="",
+            passcode_encrypted="",
+        )
+        # The session may want a meeting again by now (a manual link set, then cleared, while
+        # this removal was queued): ask for it, since nothing else will.
+        session = SupportSession.objects.select_for_update().get(pk=meeting.session_id)
+        request_provisioning(session)
     return "removed"
 
 

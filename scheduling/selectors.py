@@ -47,22 +47,6 @@ def sessions_for(user: User) -> QuerySet[SupportSession]:
     )
 
 
-def schedule_for(user: User) -> tuple[list[SupportSession], list[SupportSession]]:
-    """(upcoming, past), every one of them: upcoming soonest first, past most recent first.
-
-    Loads the viewer's whole diary; pages use ``upcoming_page`` and ``past_page`` instead.
-    """
-    now = timezone.now()
-    sessions = list(sessions_for(user).order_by("starts_at"))
-    upcoming = [
-        s for s in sessions if s.ends_at > now and s.status in (Status.REQUESTED, Status.CONFIRMED)
-    ]
-    upcoming_ids = {s.pk for s in upcoming}
-    past = [s for s in sessions if s.pk not in upcoming_ids]
-    past.reverse()
-    return upcoming, past
-
-
 # The longest session (the model's duration constraint): a session that started earlier has ended.
 LONGEST_SESSION = timedelta(minutes=240)
 UPCOMING_PER_PAGE = 50
@@ -125,16 +109,24 @@ def _page(sessions: QuerySet[SupportSession], number: int, per_page: int) -> Pag
     return Page(rows[:per_page], number, len(rows) > per_page)
 
 
-def upcoming_page(user: User, number: int = 1, *, per_page: int = UPCOMING_PER_PAGE) -> Page:
+def upcoming_sessions(user: User) -> QuerySet[SupportSession]:
     """Requested and confirmed sessions that have not ended, soonest first."""
     sessions = _with_end(sessions_for(user)).filter(_upcoming_q(timezone.now()))
-    return _page(sessions.order_by("starts_at", "pk"), number, per_page)
+    return sessions.order_by("starts_at", "pk")
+
+
+def past_sessions(user: User) -> QuerySet[SupportSession]:
+    """Everything else (ended, declined, cancelled, completed), most recent first."""
+    sessions = _with_end(sessions_for(user)).exclude(_upcoming_q(timezone.now()))
+    return sessions.order_by("-starts_at", "-pk")
+
+
+def upcoming_page(user: User, number: int = 1, *, per_page: int = UPCOMING_PER_PAGE) -> Page:
+    return _page(upcoming_sessions(user), number, per_page)
 
 
 def past_page(user: User, number: int = 1, *, per_page: int = PAST_PER_PAGE) -> Page:
-    """Everything else (ended, declined, cancelled, completed), most recent first."""
-    sessions = _with_end(sessions_for(user)).exclude(_upcoming_q(timezone.now()))
-    return _page(sessions.order_by("-starts_at", "-pk"), number, per_page)
+    return _page(past_sessions(user), number, per_page)
 
 
 def is_preparing(user: User) -> bool:

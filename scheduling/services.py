@@ -425,4 +425,13 @@ def sweep_stale_work(*, older_than: timedelta = STALE_AFTER) -> tuple[int, int]:
         for meeting in stuck:
             remove_meeting.enqueue(meeting.pk)
             removals += 1
+        # A create a dead worker may have sent, whatever the session's status now: the task
+        # adopts the meeting or, if it is no longer wanted, removes it.
+        uncertain = SupportSession.objects.filter(
+            create_started_at__lt=cutoff,
+            peer__zoom_connection__state=ZoomConnection.State.CONNECTED,
+        ).exclude(pk__in=[s.pk for s in stale])
+        for session in uncertain:
+            provision_meeting.enqueue(session.pk)
+            provisions += 1
     return provisions, removals

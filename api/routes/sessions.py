@@ -36,7 +36,7 @@ from api.schemas import (
 from scheduling import services
 from scheduling.join import JoinRefused, join_target
 from scheduling.models import SupportSession
-from scheduling.selectors import link_state, schedule_for, sessions_for
+from scheduling.selectors import link_state, past_sessions, sessions_for, upcoming_sessions
 
 router = Router(tags=["sessions"])
 SessionStatus = SupportSession.Status
@@ -141,12 +141,20 @@ def list_sessions(
     when: Literal["upcoming", "past"] | None = None,
 ) -> SessionPage:
     user = viewer(request)
-    upcoming, past = schedule_for(user)
-    chosen = {"upcoming": upcoming, "past": past}.get(when or "", upcoming + past)
-    window = chosen[page.offset : page.offset + page.limit]
+    lists = [upcoming_sessions(user), past_sessions(user)]
+    if when is not None:
+        lists = [lists[0] if when == "upcoming" else lists[1]]
+    window: list[SupportSession] = []
+    count, offset = 0, page.offset
+    for sessions in lists:  # upcoming, then past: each sliced in the database
+        size = sessions.count()
+        count += size
+        if len(window) < page.limit and offset < size:
+            window += list(sessions[offset : offset + page.limit - len(window)])
+        offset = max(0, offset - size)
     return SessionPage(
         items=[session_out(s, user) for s in window],
-        count=len(chosen),
+        count=count,
         limit=page.limit,
         offset=page.offset,
     )

@@ -28,12 +28,6 @@ CI_RUN = [
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    reason="issue 8, finding A (docs/reliability.md): a manual link cleared while the removal "
-    "of the session's meeting is still queued leaves the session with no meeting; drop this mark "
-    "once scheduling.meetings.remove() asks for provisioning after a removal",
-    strict=False,
-)
 def test_the_invariants_survive_a_chaos_run():
     db = connection.settings_dict
     server = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/postgres"

@@ -307,3 +307,57 @@ def test_a_failed_lookup_after_a_lost_create_does_not_forget_to_look_again(
 
     assert len(emulator.meetings()) == 1
     assert ZoomMeeting.objects.filter(session=session, removed_at__isnull=True).count() == 1
+
+
+def test_clearing_a_link_while_the_old_meeting_is_being_removed_still_ends_with_a_meeting(
+    connected_peer, participant, emulator
+):
+    session = book(connected_peer, participant)
+    run_until_quiet()
+
+    services.session_set_manual_link(
+        session=session, by=connected_peer, link="https://meet.example.org/r"
+    )
+    services.session_set_manual_link(
+        session=session, by=connected_peer, link=""
+    )  # before removal ran
+    run_until_quiet()
+
+    assert len(live_zoom_meetings(emulator)) == 1
+    assert ZoomMeeting.objects.filter(session=session, removed_at__isnull=True).count() == 1
+
+
+def test_the_sweep_removes_what_a_killed_worker_created_for_a_session_since_cancelled(
+    connected_peer, participant, emulator, settings
+):
+    from datetime import timedelta as td
+
+    import httpx
+    from django.utils import timezone as tz
+
+    from scheduling.services import sweep_stale_work
+    from zoom import vault
+    from zoom.models import ZoomConnection
+
+    emulator.configure(qps_limits=False)
+    session = book(connected_peer, participant, manual_link="https://meet.example.org/x")
+    # The worker sent the create and was killed before it stored anything:
+    token = vault.access_token(ZoomConnection.objects.get())
+    httpx.post(
+        f"{settings.ZOOM_API_URL}/users/me/meetings",
+        json={
+            "topic": "Peer support session",
+            "type": 2,
+            "agenda": f"Peerakeet ref {session.reference}",
+            "start_time": session.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    ).raise_for_status()
+    SupportSession.objects.filter(pk=session.pk).update(create_started_at=tz.now() - td(minutes=5))
+    services.session_cancel(session=session, by=participant)
+
+    sweep_stale_work()
+    run_until_quiet()
+
+    assert live_zoom_meetings(emulator) == []
+    assert SupportSession.objects.get(pk=session.pk).create_started_at is None
