@@ -9,6 +9,7 @@ note in the answer, never a change to any session.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -33,6 +34,8 @@ KNOWN = {  # what the suite expects to find; new ones are attacked too, this is 
     "api:complete_session",
     "api:set_link",
     "api:join_session",
+    "scheduling:session_reschedule",
+    "api:reschedule_session",
 }
 
 
@@ -80,13 +83,17 @@ def test_no_one_else_reaches_a_session_through_any_url(request, victim, who, rou
     assert victim.snapshot() == before
 
 
+# A body every session URL accepts as well-formed, so that only ownership can refuse it.
+HOSTILE = {"manual_link": "https://evil.example.org/x", "starts_at": "2030-01-07T09:00:00+00:00"}
+
+
 def send(client: Client, method: str, url: str, headers: dict[str, str]) -> Any:
-    """A hostile change to the link on PUT, a form post on POST: whatever the URL takes."""
+    """A hostile change on POST and PUT, as a form and as JSON: whatever the URL takes."""
     if method == "get":
         return client.get(url, headers=headers)
-    if method == "post":
-        return client.post(url, {"manual_link": "https://evil.example.org/x"}, headers=headers)
-    body = '{"manual_link": "https://evil.example.org/x"}'
+    if method == "post" and not url.startswith("/api/"):
+        return client.post(url, HOSTILE, headers=headers)
+    body = json.dumps(HOSTILE)
     return getattr(client, method)(url, body, content_type="application/json", headers=headers)
 
 
