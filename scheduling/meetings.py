@@ -50,6 +50,7 @@ Provisioning = SupportSession.Provisioning
 TOPIC = "Peer support session"
 LEASE = timedelta(seconds=90)  # longer than a create can take: token refresh + timeouts
 MAX_ATTEMPTS = 8  # transient failures (5xx, timeouts) before the peer is told
+RECONCILE_AFTER = 30.0  # seconds to wait after an unanswered create before looking for it
 PASSCODE_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -297,6 +298,10 @@ def _transient(session_id: int, attempts: int, *, sent: bool) -> str | Retry:
         _tell_peer_it_failed(session_id)
         return "gave up after retries"
     _release_claim(session_id, Provisioning.PENDING, sent=sent)
+    if sent:
+        # Zoom may still be working on the create it never answered: give it time to finish
+        # before looking for the meeting, or the lookup could miss it and create a second.
+        return Retry(max(backoff(attempts), RECONCILE_AFTER), "zoom did not answer")
     return Retry(backoff(attempts), "zoom unavailable")
 
 

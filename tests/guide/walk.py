@@ -118,7 +118,7 @@ def schedule_a_session(
 def request_a_session(page: Page, peer: Any, starts_at: datetime, modality: str = "Video") -> None:
     """The participant fills in "Request a session" on the Schedule page."""
     form = page.get_by_role("region", name="Request a session")
-    form.get_by_label("Certified peer").select_option(label=str(peer))
+    form.get_by_label("Certified peer").select_option(label=peer.display_name)
     form.get_by_label("Date and time").fill(local_input(starts_at))
     form.get_by_label(modality, exact=True).check()
     form.get_by_role("button", name="Request session").click()

@@ -116,6 +116,8 @@ def _worker_env() -> dict[str, str]:
         ZOOM_REDIRECT_URI=settings.ZOOM_REDIRECT_URI,
         PEERAKEET_TOKEN_KEYS=settings.PEERAKEET_TOKEN_KEYS,
         PEERAKEET_ENV="development",
+        # A loaded CI machine must not turn a slow answer into a timeout (that path has tests).
+        ZOOM_HTTP_TIMEOUT="60",
     )
     return env
 
