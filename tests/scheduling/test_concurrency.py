@@ -103,6 +103,12 @@ def test_a_task_run_twice_makes_one_meeting(connected_peer, participant, emulato
     assert len(emulator.meetings()) == 1
 
 
+def made(emulator) -> list[dict]:
+    """Creates Zoom carried out. (A request an earlier test left held by a "timeout" fault can
+    still land in this test's log, as a 504 that changed nothing.)"""
+    return [call for call in emulator.calls("create_meeting") if call["status"] == 201]
+
+
 def _worker_env() -> dict[str, str]:
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -154,7 +160,7 @@ def test_two_workers_racing_one_session_make_one_meeting(connected_peer, partici
     wait(start_workers(2))
     run_until_quiet()
 
-    assert len(emulator.calls("create_meeting")) == 1
+    assert len(made(emulator)) == 1
     assert len(emulator.meetings()) == 1
     assert ZoomMeeting.objects.filter(session=session).count() == 1
 
@@ -180,7 +186,7 @@ def test_four_workers_on_many_sessions_make_exactly_one_meeting_each(participant
     wait(start_workers(4))
     run_until_quiet()
 
-    creates = emulator.calls("create_meeting")
+    creates = made(emulator)
     assert len(creates) == len(sessions) == 48
     assert ZoomMeeting.objects.filter(removed_at__isnull=True).count() == 48
     agendas = sorted(m["agenda"] for m in emulator.meetings())
