@@ -5,31 +5,10 @@ No ``*_encrypted`` column is listed anywhere here, not even masked: support neve
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from peerakeet.admin import SupportReadOnly
 from zoom.models import AuditEvent, ZoomConnection
-
-
-class SupportReadOnly(admin.ModelAdmin):
-    """Every support-staff member may look; nobody edits here (changes go through services)."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ZoomConnection)
