@@ -46,6 +46,7 @@ def test_the_banner_lists_sessions_needing_a_link_and_reconnect_heals_them(
     expect(pill(page)).to_contain_text("Zoom: Needs reconnect")
     page.screenshot(path=str(SCREENSHOTS / "schedule-needs-reconnect-banner.png"), full_page=True)
 
+    page.wait_for_load_state("load")  # zoom.js (deferred) turns the click into a popup
     with page.expect_popup() as popup_info:
         banner.get_by_role("button", name="Reconnect Zoom").click()
     popup = popup_info.value

@@ -77,6 +77,8 @@ def zoom_sign_in_and_allow(zoom: Page, email: str = LICENSED, *, screenshot: boo
 
 def connect_in_popup(page: Page, email: str = LICENSED, *, screenshot: bool = False) -> None:
     """Click Connect in the pill, allow in Zoom's popup, and see Connected."""
+    # zoom.js is deferred: a click before it runs is a plain form post (the same-tab path).
+    page.wait_for_load_state("load")
     with page.expect_popup() as popup_info:
         pill(page).get_by_role("button", name="Connect").click()
     popup = popup_info.value
