@@ -59,7 +59,7 @@ def session_create(
             manual_link=clean_manual_link(manual_link),
             private_note=_clean_note(private_note),
         )
-        _after_confirm(session)
+        request_provisioning(session)
         notifications.queue_session_event(session, Kind.CONFIRMED, notifications.both(session))
     return session
 
@@ -122,7 +122,7 @@ def session_accept(*, session: SupportSession, by: User) -> SupportSession:
         )
         session.status = Status.CONFIRMED
         session.save(update_fields=["status", "updated_at"])
-        _after_confirm(session)
+        request_provisioning(session)
         notifications.queue_session_event(session, Kind.CONFIRMED, notifications.both(session))
     return session
 
@@ -201,7 +201,7 @@ def session_set_manual_link(*, session: SupportSession, by: User, link: str) -> 
                 )
         elif session.status == Status.CONFIRMED:
             # People hear about the Zoom meeting once it exists (scheduling.meetings).
-            _after_confirm(session)
+            request_provisioning(session)
     return session
 
 
@@ -287,10 +287,6 @@ def request_provisioning(session: SupportSession) -> bool:
     )
     provision_meeting.enqueue(session.pk)
     return True
-
-
-def _after_confirm(session: SupportSession) -> None:
-    request_provisioning(session)
 
 
 def _release_meeting(session: SupportSession) -> None:

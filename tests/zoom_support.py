@@ -91,3 +91,34 @@ def connected_peer(peer: Any, emulator: EmulatorControl) -> Any:
     connect(peer, emulator)
     peer.refresh_from_db()
     return peer
+
+
+def race_for_token(connection_id: int, racers: int, *, timeout: float = 120) -> list[str]:
+    """``racers`` threads ask the token service for a token at the same instant (a barrier);
+    returns what each got. Any error in a thread fails the caller's test."""
+    import threading
+
+    from django.db import connection as db_connection
+
+    from zoom import tokens
+
+    barrier = threading.Barrier(racers)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def racer() -> None:
+        try:
+            barrier.wait()
+            results.append(tokens.access_token_for(connection_id))
+        except BaseException as exc:  # reported below, in the test's own thread
+            errors.append(exc)
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=racer) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert errors == []
+    return results

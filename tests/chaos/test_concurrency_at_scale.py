@@ -7,11 +7,9 @@ count every call Zoom received.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection as db_connection
 from django.utils import timezone
 
 from scheduling.models import SupportSession, ZoomMeeting
@@ -20,7 +18,7 @@ from tests.scheduling.conftest import book
 from tests.scheduling.test_concurrency import start_workers, wait
 from tests.worker import run_until_quiet
 from tests.zoom.test_tokens import endpoints, expire_access_token
-from tests.zoom_support import connect
+from tests.zoom_support import connect, race_for_token
 from zoom import tokens
 from zoom.client import ZoomAPI
 
@@ -37,26 +35,8 @@ def test_fifty_racers_for_one_expired_token_spend_the_refresh_token_once(peer, e
     # A slow token endpoint keeps the row lock held while the other 49 pile up behind it.
     emulator.set_latency("token", ms=300)
     emulator.clear_calls()
-    barrier = threading.Barrier(RACERS)
-    results: list[str] = []
-    errors: list[BaseException] = []
+    results = race_for_token(connection.pk, RACERS)
 
-    def racer() -> None:
-        try:
-            barrier.wait()
-            results.append(tokens.access_token_for(connection.pk))
-        except BaseException as exc:  # reported below, in the test's own thread
-            errors.append(exc)
-        finally:
-            db_connection.close()
-
-    threads = [threading.Thread(target=racer) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert errors == []
     assert endpoints(emulator) == ["token"]
     assert len(results) == RACERS
     assert len(set(results)) == 1

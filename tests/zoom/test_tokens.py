@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection as db_connection
 from django.urls import reverse
 
-from tests.zoom_support import connect, zoom_user
+from tests.zoom_support import connect, race_for_token, zoom_user
 from zoom import tokens, vault
 from zoom.client import ZoomAPI, ZoomAuthError
 from zoom.models import AuditEvent, ZoomConnection
@@ -30,26 +27,8 @@ def test_it_refreshes_once_when_twenty_workers_race(peer, emulator):
     connection = connect(peer, emulator)
     expire_access_token(connection)
     emulator.clear_calls()
-    barrier = threading.Barrier(20)
-    results: list[str] = []
-    errors: list[BaseException] = []
+    results = race_for_token(connection.pk, 20, timeout=60)
 
-    def worker() -> None:
-        try:
-            barrier.wait()
-            results.append(tokens.access_token_for(connection.pk))
-        except BaseException as exc:  # reported below, in the test's own thread
-            errors.append(exc)
-        finally:
-            db_connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
     assert endpoints(emulator) == ["token"]
     assert len(results) == 20
     assert len(set(results)) == 1
