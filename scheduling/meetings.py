@@ -23,7 +23,7 @@ import random
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -31,7 +31,6 @@ from django.utils import timezone
 
 from scheduling import notifications
 from scheduling.models import Notification, SupportSession, ZoomMeeting
-from scheduling.selectors import live_meeting
 from zoom.client import (
     ZoomAPI,
     ZoomAuthError,
@@ -118,7 +117,7 @@ def provision(session_id: int) -> str | Retry:
     # Once a create may have reached Zoom, the mark stays until the session's meeting is found
     # or stored: every failure below keeps it when this run was itself reconciling.
     try:
-        data = _find_or_create(session, connection.pk, reconcile=reconcile)
+        data = _find_or_create(session, connection, reconcile=reconcile)
     except ZoomAuthError:
         _release_claim(session_id, Provisioning.NEEDS_ZOOM, sent=reconcile)
         return "zoom refused the grant"
@@ -139,15 +138,15 @@ def _claim(
     session_id: int,
 ) -> str | Retry | Orphans | tuple[SupportSession, ZoomConnection, bool]:
     with transaction.atomic():
-        session = SupportSession.objects.select_for_update().get(pk=session_id)
-        connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
+        session, removed_at = _lock_session(session_id, "peer__zoom_connection")
+        connection = _connection_of(session)
         connected = connection is not None and connection.is_connected
         now = timezone.now()
         started = session.create_started_at
         if started is not None and started > now - LEASE:
             # Another run is creating right now; look again when its lease ends.
             return Retry((started + LEASE - now).total_seconds() + 1, "another run holds the lease")
-        if not session.wants_zoom_meeting() or live_meeting(session) is not None:
+        if not session.wants_zoom_meeting() or None in removed_at:
             if session.provisioning == Provisioning.PENDING:
                 session.provisioning = Provisioning.IDLE
                 session.save(update_fields=["provisioning", "updated_at"])
@@ -170,6 +169,25 @@ def _claim(
             ]
         )
     return session, connection, started is not None
+
+
+def _lock_session(session_id: int, *related: str) -> tuple[SupportSession, list[datetime | None]]:
+    """The session, locked (not its related rows), and the ``removed_at`` of each meeting it
+    ever had: two plain queries, cheaper to build than one with EXISTS subqueries."""
+    session = (
+        SupportSession.objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .get(pk=session_id)
+    )
+    removed = list(ZoomMeeting.objects.filter(session=session).values_list("removed_at", flat=True))
+    return session, removed
+
+
+def _connection_of(session: SupportSession) -> ZoomConnection | None:
+    try:
+        return session.peer.zoom_connection
+    except ZoomConnection.DoesNotExist:
+        return None
 
 
 def _remove_orphans(session: SupportSession, connection: ZoomConnection) -> str | Retry:
@@ -208,7 +226,7 @@ def _remove_orphans(session: SupportSession, connection: ZoomConnection) -> str 
 
 
 def _find_or_create(
-    session: SupportSession, connection_id: int, *, reconcile: bool
+    session: SupportSession, connection: ZoomConnection, *, reconcile: bool
 ) -> dict[str, Any]:
     def run(api: ZoomAPI) -> dict[str, Any]:
         if reconcile:
@@ -219,15 +237,16 @@ def _find_or_create(
                     return api.get_meeting(int(listed["id"]))
         return api.create_meeting(meeting_request(session, new_passcode()))
 
-    return call_zoom(connection_id, run)
+    return call_zoom(connection.pk, run, as_read=connection)
 
 
 def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) -> str:
     from scheduling.tasks import remove_meeting, update_meeting
 
     with transaction.atomic():
-        session = SupportSession.objects.select_for_update().get(pk=session_id)
-        if live_meeting(session) is not None:
+        # The peer and participant come along: they are the recipients of the email below.
+        session, removed_at = _lock_session(session_id, "peer", "participant")
+        if None in removed_at:
             # Cannot happen while the lease holds; never keep two meetings if it somehow does.
             log.error(
                 "Session %s already has a meeting; removing the new %s", session_id, data["id"]
@@ -244,7 +263,6 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
         )
         meeting.seal(join_url=str(data.get("join_url", "")), passcode=str(data.get("password", "")))
         meeting.save()
-        had_meeting = session.meetings.exclude(pk=meeting.pk).exists()
         session.create_started_at = None
         session.provisioning = Provisioning.IDLE
         session.save(update_fields=["create_started_at", "provisioning", "updated_at"])
@@ -253,7 +271,7 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
             return "created, then removed: no longer wanted"
         if _moved_since(session, data):
             update_meeting.enqueue(meeting.pk)  # rescheduled while the create was in flight
-        kind = Notification.Kind.LINK_CHANGED if had_meeting else Notification.Kind.LINK_READY
+        kind = Notification.Kind.LINK_CHANGED if removed_at else Notification.Kind.LINK_READY
         notifications.queue_session_event(session, kind, notifications.both(session))
     return "created"
 

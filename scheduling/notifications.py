@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from icalendar import Calendar, Event
@@ -51,27 +51,51 @@ WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED}
 
 
 def queue_session_event(session: SupportSession, kind: str, recipients: Iterable[User]) -> int:
-    """Queue ``kind`` about ``session`` for each recipient who wants it. Returns how many."""
+    """Queue ``kind`` about ``session`` for each recipient who wants it. Returns how many.
+
+    One query finds the rows an earlier run already wrote and one INSERT writes the rest, instead
+    of a get_or_create per person: this runs in every confirmation and every meeting created.
+    """
     from scheduling.tasks import send_notification
 
-    queued = 0
-    for person in recipients:
-        if not getattr(person, PREFERENCE[Kind(kind)]):
-            continue
-        key = f"session:{session.pk}:{kind}:{session.calendar_sequence}:{person.pk}"
-        notification, created = Notification.objects.get_or_create(
+    wanted = {
+        f"session:{session.pk}:{kind}:{session.calendar_sequence}:{person.pk}": person
+        for person in recipients
+        if getattr(person, PREFERENCE[Kind(kind)])
+    }
+    if not wanted:
+        return 0
+    done = set(
+        Notification.objects.filter(dedupe_key__in=wanted).values_list("dedupe_key", flat=True)
+    )
+    rows = [
+        Notification(
             dedupe_key=key,
-            defaults={
-                "recipient": person,
-                "session": session,
-                "kind": kind,
-                "sequence": session.calendar_sequence,
-            },
+            recipient=person,
+            session=session,
+            kind=kind,
+            sequence=session.calendar_sequence,
         )
-        if created:
-            send_notification.enqueue(notification.pk)
-            queued += 1
-    return queued
+        for key, person in wanted.items()
+        if key not in done
+    ]
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(rows)
+    except IntegrityError:
+        # Written meanwhile by a run that did not hold the session's lock: keep theirs.
+        created = [
+            row
+            for row in rows
+            if Notification.objects.get_or_create(
+                dedupe_key=row.dedupe_key,
+                defaults={"recipient": row.recipient, "session": session, "kind": kind,
+                          "sequence": row.sequence},
+            )[1]
+        ]  # fmt: skip
+    for notification in created:
+        send_notification.enqueue(notification.pk)
+    return len(created)
 
 
 def queue_peer_alert(

@@ -30,9 +30,21 @@ class ZoomNotConnected(ZoomAuthError):
     """The peer has no live Zoom connection (disconnected, removed, or needs reconnect)."""
 
 
-def call_zoom(connection_id: int, operation: Callable[[ZoomAPI], T]) -> T:
-    """Run ``operation`` with a valid token; on a 401 get a fresh token and try once more."""
-    token = access_token_for(connection_id)
+def call_zoom(
+    connection_id: int,
+    operation: Callable[[ZoomAPI], T],
+    *,
+    as_read: ZoomConnection | None = None,
+) -> T:
+    """Run ``operation`` with a valid token; on a 401 get a fresh token and try once more.
+
+    ``as_read`` is the connection row as the caller read it a moment ago: its cached token is used
+    without reading the row again (one query less on the provisioning path). If another worker has
+    rotated the token since, Zoom answers 401 and the retry below reads the row afresh.
+    """
+    token = _usable_cached_token(as_read, None) if as_read is not None else None
+    if token is None:
+        token = access_token_for(connection_id)
     try:
         return operation(ZoomAPI(token))
     except ZoomAccessTokenRejected:

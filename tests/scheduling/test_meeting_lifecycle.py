@@ -361,3 +361,20 @@ def test_the_sweep_removes_what_a_killed_worker_created_for_a_session_since_canc
 
     assert live_zoom_meetings(emulator) == []
     assert SupportSession.objects.get(pk=session.pk).create_started_at is None
+
+
+def test_making_a_meeting_costs_a_fixed_number_of_queries(
+    connected_peer, participant, emulator, django_assert_max_num_queries
+):
+    """The provisioning task's own statements, worker bookkeeping aside (docs/benchmarks.md §3),
+    counting BEGIN, COMMIT and savepoints: the claim 5, the store 6, its two emails 6 (26 once)."""
+    from scheduling import meetings
+
+    session = book(connected_peer, participant)
+
+    with django_assert_max_num_queries(17):
+        outcome = meetings.provision(session.pk)
+
+    assert outcome == "created"
+    assert endpoints(emulator).count("create_meeting") == 1
+    assert link_state(session).text == "Zoom meeting ready"

@@ -109,3 +109,53 @@ def test_it_reuses_the_cached_access_token(peer, emulator):
         tokens.call_zoom(connection.pk, lambda api: api.me())
 
     assert endpoints(emulator) == ["users_me"] * 10
+
+
+@pytest.mark.django_db
+def test_a_connection_row_just_read_is_not_read_again(peer, emulator, django_assert_num_queries):
+    connection = connect(peer, emulator)
+    emulator.clear_calls()
+
+    with django_assert_num_queries(0):
+        me = tokens.call_zoom(connection.pk, lambda api: api.me(), as_read=connection)
+
+    assert me["email"] == "lee.licensed@example.com"
+    assert endpoints(emulator) == ["users_me"]
+
+
+@pytest.mark.django_db
+def test_a_row_read_before_another_worker_rotated_the_token_still_gets_through(peer, emulator):
+    emulator.configure(token_tolerance_one=True)
+    connection = connect(peer, emulator)
+    read_earlier = ZoomConnection.objects.get(pk=connection.pk)
+    expire_access_token(connection)
+    fresh = tokens.access_token_for(connection.pk)  # another worker refreshes; Zoom kills the old
+    emulator.clear_calls()
+
+    me = tokens.call_zoom(connection.pk, lambda api: api.me(), as_read=read_earlier)
+
+    assert me["email"] == "lee.licensed@example.com"
+    # The stale token is refused once; the retry reads the row and uses the new token as is.
+    assert endpoints(emulator) == ["users_me", "users_me"]
+    assert [call["status"] for call in emulator.calls()] == [401, 200]
+    assert tokens.access_token_for(connection.pk) == fresh
+
+
+@pytest.mark.django_db
+def test_a_row_read_as_connected_does_not_outlive_a_disconnect(peer, emulator):
+    connection = connect(peer, emulator)
+    read_earlier = ZoomConnection.objects.get(pk=connection.pk)
+    # Meanwhile the peer disconnects: the grant is revoked at Zoom and the row says so.
+    emulator.deauthorize(zoom_user(emulator, "lee.licensed@example.com")["id"])
+    ZoomConnection.objects.filter(pk=connection.pk).update(
+        state=ZoomConnection.State.DISCONNECTED,
+        access_token_encrypted="",
+        refresh_token_encrypted="",
+    )
+    emulator.clear_calls()
+
+    with pytest.raises(tokens.ZoomNotConnected):
+        tokens.call_zoom(connection.pk, lambda api: api.me(), as_read=read_earlier)
+
+    # One refused call with the old token, then the fresh read stops it: no refresh attempted.
+    assert [(c["endpoint"], c["status"]) for c in emulator.calls()] == [("users_me", 401)]
