@@ -20,7 +20,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench.harness import Stack, connect_peer, machine, make_people, session_cookie, verdict
+from bench.harness import (
+    Stack,
+    analyze,
+    connect_peer,
+    machine,
+    make_people,
+    session_cookie,
+    verdict,
+)
 from bench.scaling import grow
 
 LUA = """
@@ -56,6 +64,7 @@ def main() -> int:
             connect_peer(peer, emulator, zoom["id"])
         grow(big, participants, 0, 1000)
         grow(small, participants, 0, 10)
+        analyze()
         queries = {10: render_queries(small), 1000: render_queries(big)}
         web = stack.start_web(workers=args.web_workers)
         cookie = session_cookie(big)

@@ -19,7 +19,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from bench.harness import Stack, machine, make_people, verdict
+from bench.harness import Stack, analyze, machine, make_people, verdict
 
 SIZES = (10, 100, 1000, 10000)
 
@@ -89,7 +89,6 @@ def main() -> int:
     print(f"machine: {machine()}")
     with Stack("scaling") as stack:
         stack.setup_django()
-        from django.db import connection
         from django.test import Client
 
         peers, participants = make_people(1, 20, prefix="scale")
@@ -100,8 +99,7 @@ def main() -> int:
         for size in SIZES:
             grow(peers[0], participants, have, size)
             have = size
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+            analyze()
             results[size] = measure(client, args.renders)
             median, p95, queries, cards = results[size]
             print(f"{size:>6} sessions: median {median:7.1f} ms  p95 {p95:7.1f} ms  "
