@@ -14,10 +14,13 @@ queries per Schedule page render the same for 10 and 1,000 sessions, and at most
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from bench.harness import (
@@ -52,8 +55,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--web-workers", type=int, default=4)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    ensure_wrk()
     print(f"machine: {machine()}")
     with Stack("hot_pages") as stack:
         emulator = stack.start_emulator()
@@ -65,7 +67,11 @@ def main() -> int:
         grow(big, participants, 0, 1000)
         grow(small, participants, 0, 10)
         analyze()
-        queries = {10: render_queries(small), 1000: render_queries(big)}
+        alone = {name: in_process(big, path) for name, path in ENDPOINTS.items()}
+        queries = {
+            10: in_process(small, ENDPOINTS["schedule page"])[1],
+            1000: alone["schedule page"][1],
+        }
         web = stack.start_web(workers=args.web_workers)
         cookie = session_cookie(big)
         best: dict[str, tuple[float, float, float, int, int]] = {}
@@ -80,20 +86,39 @@ def main() -> int:
                         best[name] = result
         finally:
             Path(script.name).unlink()
-    return report(best, queries, args)
+    return report(best, alone, queries, args)
 
 
-def render_queries(user) -> int:
+def in_process(user, path: str, renders: int = 50) -> tuple[float, int]:
+    """Median time of ``path`` through Django's whole stack in this process (no HTTP, no load
+    generator), and the database statements one request makes (the connection health check's
+    SELECT 1, which gunicorn requests also pay, aside)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    client.get("/schedule/")
+    client.get(path)
     with CaptureQueriesContext(connection) as captured:
-        assert client.get("/schedule/").status_code == 200
-    return len(captured.captured_queries)
+        assert client.get(path).status_code == 200
+    statements = len(captured.captured_queries)  # before the next request resets the log
+    times = []
+    for _ in range(renders):
+        started = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), statements
+
+
+def ensure_wrk() -> None:
+    """Debian's wrk is the load generator; install it when missing and we may."""
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    print("installing Debian's wrk")
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
 
 
 def wrk(
@@ -112,7 +137,7 @@ def wrk(
     return float(rps), float(p50), float(p95), int(errors), int(total)
 
 
-def report(best, queries, args) -> int:
+def report(best, alone, queries, args) -> int:
     print(f"\nwrk -t2 -c{args.connections}, {args.rounds} rounds x {args.seconds} s per endpoint, "
           f"gunicorn {args.web_workers} sync workers; best round of each:")  # fmt: skip
     base_rps, _, base_p95, _, _ = best["healthz"]
@@ -120,6 +145,9 @@ def report(best, queries, args) -> int:
         vs = f"{rps / base_rps:4.2f}x healthz"
         print(f"  {name:<14} {rps:8.1f} req/s ({vs})  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms "
               f"({p95 / base_p95:5.1f}x healthz)  non-2xx {errors}/{total}")  # fmt: skip
+    print("in process, one request at a time (Django test client, same database):")
+    for name, (median, count) in alone.items():
+        print(f"  {name:<14} median {median:6.2f} ms  {count} database statements")
     print(f"  queries per Schedule render: {queries[10]} at 10 sessions, "
           f"{queries[1000]} at 1,000\n")  # fmt: skip
     pill, page = best["status pill"], best["schedule page"]
