@@ -11,13 +11,14 @@ the session's dashboard page (``/sessions/{id}/`` says "Zoom meeting ready") and
 
 Bars (on the data, both views): p50 <= 700 ms, p95 <= 1,300 ms. Also printed: where the time
 goes (worker pick-up, the task itself, what is left), and what a person on the Schedule page
-sees given its htmx poll period (``--htmx-period``, the page's ``every 2s``).
+sees given its htmx poll period (``--htmx-period``; by default the page's own ``every Ns``).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
 import statistics
 import threading
 import time
@@ -26,6 +27,7 @@ from datetime import timedelta
 import httpx
 
 from bench.harness import (
+    ROOT,
     Stack,
     connect_peer,
     machine,
@@ -37,12 +39,21 @@ from bench.harness import (
 )
 
 
+def page_poll_seconds() -> float:
+    """The Schedule page's poll period while a meeting is being prepared, read from its template."""
+    template = ROOT / "scheduling" / "templates" / "scheduling" / "_session_lists.html"
+    found = re.search(r'hx-trigger="every (\d+(?:\.\d+)?)s"', template.read_text())
+    if not found:
+        raise SystemExit(f"no 'every Ns' poll found in {template}")
+    return float(found.group(1))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--interval", type=float, default=0.1, help="db_worker --interval")
     parser.add_argument("--poll", type=float, default=0.05, help="our polling period, seconds")
-    parser.add_argument("--htmx-period", type=float, default=2.0)
+    parser.add_argument("--htmx-period", type=float, default=page_poll_seconds())
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with Stack("join_latency") as stack:
