@@ -56,7 +56,7 @@ def queue_session_event(session: SupportSession, kind: str, recipients: Iterable
     One query finds the rows an earlier run already wrote and one INSERT writes the rest, instead
     of a get_or_create per person: this runs in every confirmation and every meeting created.
     """
-    from scheduling.tasks import send_notification
+    from scheduling.tasks import send_notifications
 
     wanted = {
         f"session:{session.pk}:{kind}:{session.calendar_sequence}:{person.pk}": person
@@ -93,8 +93,8 @@ def queue_session_event(session: SupportSession, kind: str, recipients: Iterable
                           "sequence": row.sequence},
             )[1]
         ]  # fmt: skip
-    for notification in created:
-        send_notification.enqueue(notification.pk)
+    if created:
+        send_notifications.enqueue([notification.pk for notification in created])
     return len(created)
 
 

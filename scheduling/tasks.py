@@ -6,6 +6,7 @@ idempotent, so a duplicate or a re-run after a worker died does no harm.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from smtplib import SMTPException
 
@@ -14,6 +15,8 @@ from django_tasks import task
 
 from scheduling import meetings, notifications
 from scheduling.models import SupportSession, ZoomMeeting
+
+log = logging.getLogger(__name__)
 
 
 @task()
@@ -53,6 +56,24 @@ def update_meeting(meeting_id: int, attempt: int = 0) -> str:
 
 
 # Zoom work first: an email may wait a moment, a meeting link should not.
+@task(priority=-10)
+def send_notifications(notification_ids: list[int]) -> str:
+    """The emails of one event (both people of a session), in one queue row instead of one per
+    person. Each is sent as ``send_notification`` sends it and retried alone if its mail fails;
+    one that fails otherwise is queued on its own, so it fails visibly without holding the rest.
+    """
+    outcomes = []
+    for notification_id in notification_ids:
+        try:
+            outcomes.append(send_notification.call(notification_id))
+        except Exception as exc:
+            log.warning("Notification %s failed (%s); queued on its own", notification_id,
+                        type(exc).__name__)  # fmt: skip
+            send_notification.enqueue(notification_id)
+            outcomes.append("queued on its own")
+    return "; ".join(outcomes)
+
+
 @task(priority=-10)
 def send_notification(notification_id: int, attempt: int = 0) -> str:
     try:

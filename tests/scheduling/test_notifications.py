@@ -14,7 +14,7 @@ from icalendar import Calendar
 from scheduling import services
 from scheduling.models import Notification, SupportSession, ZoomMeeting
 from tests.scheduling.conftest import book
-from tests.worker import run_until_quiet
+from tests.worker import assert_no_failed_tasks, run_until_quiet, run_worker
 from tests.zoom.test_webhook import deauthorized, deliver
 from tests.zoom_support import LICENSED, zoom_user
 from zoom.models import ZoomConnection
@@ -339,3 +339,58 @@ def test_the_preferences_page_refuses_a_bad_time_zone(client, participant):
     assert response.status_code == 400
     participant.refresh_from_db()
     assert participant.time_zone == "UTC"
+
+
+class RefusesOneRecipient:
+    """A mail server that refuses one address (the outbox gets the rest), for the test below."""
+
+    refused = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.core.mail.backends.locmem import EmailBackend
+
+        self.delivered = EmailBackend(*args, **kwargs)
+
+    def send_messages(self, messages) -> int:
+        from smtplib import SMTPRecipientsRefused
+
+        for message in messages:
+            if self.refused in message.to:
+                raise SMTPRecipientsRefused({self.refused: (550, b"mailbox unavailable")})
+        return self.delivered.send_messages(messages)
+
+
+def test_one_event_queues_its_emails_as_one_task(mailoutbox, peer, participant):
+    from django_tasks_db.models import DBTaskResult
+
+    book(peer, participant)
+
+    [queued] = DBTaskResult.objects.filter(task_path__endswith=".send_notifications")
+    assert sorted(queued.args_kwargs["args"][0]) == sorted(
+        Notification.objects.filter(kind="confirmed").values_list("pk", flat=True)
+    )
+    run_until_quiet()
+    assert emails_to(mailoutbox, peer, "confirmed")
+    assert emails_to(mailoutbox, participant, "confirmed")
+
+
+def test_a_refused_email_is_retried_alone_and_its_companion_still_goes(
+    mailoutbox, settings, peer, participant
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.EMAIL_BACKEND = f"{__name__}.RefusesOneRecipient"
+    RefusesOneRecipient.refused = participant.email
+    book(peer, participant)
+
+    run_worker()  # the retry waits for its backoff: this run ends before it
+
+    assert_no_failed_tasks()
+    assert emails_to(mailoutbox, peer, "confirmed")
+    assert not emails_to(mailoutbox, participant)
+    [retry] = DBTaskResult.objects.filter(task_path__endswith=".send_notification")
+    assert retry.args_kwargs["args"] == [Notification.objects.get(recipient=participant).pk, 1]
+    assert retry.status == "READY"
+    assert retry.run_after > timezone.now()
+    assert Notification.objects.get(recipient=peer).sent_at is not None
+    assert Notification.objects.get(recipient=participant).sent_at is None
