@@ -53,8 +53,9 @@ WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED}
 def queue_session_event(session: SupportSession, kind: str, recipients: Iterable[User]) -> int:
     """Queue ``kind`` about ``session`` for each recipient who wants it. Returns how many.
 
-    One query finds the rows an earlier run already wrote and one INSERT writes the rest, instead
-    of a get_or_create per person: this runs in every confirmation and every meeting created.
+    One query finds the rows an earlier run already wrote, one INSERT writes the rest and one task
+    sends them, instead of a get_or_create and a task per person: this runs in every confirmation
+    and for every meeting created.
     """
     from scheduling.tasks import send_notifications
 
@@ -79,20 +80,22 @@ def queue_session_event(session: SupportSession, kind: str, recipients: Iterable
         for key, person in wanted.items()
         if key not in done
     ]
+    if not rows:
+        return 0
     try:
         with transaction.atomic():
             created = Notification.objects.bulk_create(rows)
     except IntegrityError:
         # Written meanwhile by a run that did not hold the session's lock: keep theirs.
-        created = [
-            row
-            for row in rows
-            if Notification.objects.get_or_create(
+        created = []
+        for row in rows:
+            notification, new = Notification.objects.get_or_create(
                 dedupe_key=row.dedupe_key,
                 defaults={"recipient": row.recipient, "session": session, "kind": kind,
                           "sequence": row.sequence},
-            )[1]
-        ]  # fmt: skip
+            )  # fmt: skip
+            if new:
+                created.append(notification)
     if created:
         send_notifications.enqueue([notification.pk for notification in created])
     return len(created)

@@ -394,3 +394,47 @@ def test_a_refused_email_is_retried_alone_and_its_companion_still_goes(
     assert retry.run_after > timezone.now()
     assert Notification.objects.get(recipient=peer).sent_at is not None
     assert Notification.objects.get(recipient=participant).sent_at is None
+
+
+@pytest.mark.postgres
+def test_an_email_row_another_transaction_writes_meanwhile_is_kept_not_doubled(peer, participant):
+    """The race the bulk INSERT's fallback is for: another transaction writes one of the rows
+    after our lookup and commits while our INSERT waits on the unique key."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from scheduling import notifications
+
+    session = book(peer, participant)
+    kind = Notification.Kind.LINK_CHANGED
+    key = f"session:{session.pk}:{kind}:{session.calendar_sequence}:{participant.pk}"
+    written = threading.Event()
+
+    def other_transaction() -> None:
+        try:
+            with transaction.atomic():
+                Notification.objects.create(
+                    dedupe_key=key, recipient=participant, session=session, kind=kind,
+                    sequence=session.calendar_sequence,
+                )  # fmt: skip
+                written.set()
+                time.sleep(0.5)  # uncommitted while our lookup runs and our INSERT waits
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_transaction)
+    thread.start()
+    assert written.wait(10)
+    with transaction.atomic():
+        queued = notifications.queue_session_event(session, kind, notifications.both(session))
+    thread.join(10)
+
+    assert queued == 1
+    theirs = Notification.objects.get(dedupe_key=key)
+    ours = Notification.objects.get(kind=kind, recipient=peer)
+    [task] = DBTaskResult.objects.filter(args_kwargs__args=[[ours.pk]])
+    assert task.task_path.endswith(".send_notifications")
+    assert not DBTaskResult.objects.filter(args_kwargs__args=[[theirs.pk]]).exists()
