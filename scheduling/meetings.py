@@ -125,6 +125,7 @@ def provision(session_id: int) -> str | Retry:
         _release_claim(session_id, Provisioning.PENDING, sent=reconcile)
         return Retry(exc.retry_after + random.uniform(0, 2), "rate limited")
     except ZoomUnavailable as exc:
+        log.warning("Zoom meeting for session %s not made yet: %s", session_id, exc)
         sent = reconcile or exc.outcome_unknown
         return _transient(session_id, session.provisioning_attempts, sent=sent)
     except ZoomError as exc:
