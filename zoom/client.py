@@ -93,8 +93,7 @@ def _http() -> httpx.Client:
                 # An idle connection is dropped after 4 s rather than reused: a server that
                 # closes idle connections after 5 s (uvicorn, so the emulator; many proxies) can
                 # close one just as a request goes out on it, and a create whose answer is lost
-                # that way waits 30 s to be reconciled (the likeliest cause of one browser-test
-                # run in which a create's answer never came).
+                # that way waits 30 s to be reconciled.
                 limits=httpx.Limits(
                     max_connections=50, max_keepalive_connections=20, keepalive_expiry=4.0
                 ),

@@ -12,22 +12,22 @@ at most). Other databases (SQLite in the demo) have no such setting; nothing cha
 from django.db import migrations
 
 TABLE = "django_tasks_database_dbtaskresult"
-SETTINGS = (
-    "autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 200, "
-    "autovacuum_vacuum_scale_factor = 0.02"
-)
-DEFAULTS = "autovacuum_analyze_scale_factor, autovacuum_analyze_threshold, " \
-    "autovacuum_vacuum_scale_factor"  # fmt: skip
+SETTINGS = {
+    "autovacuum_analyze_scale_factor": "0",
+    "autovacuum_analyze_threshold": "200",
+    "autovacuum_vacuum_scale_factor": "0.02",
+}
 
 
 def tune(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {TABLE} SET ({SETTINGS})")
+        pairs = ", ".join(f"{name} = {value}" for name, value in SETTINGS.items())
+        schema_editor.execute(f"ALTER TABLE {TABLE} SET ({pairs})")
 
 
 def untune(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {TABLE} RESET ({DEFAULTS})")
+        schema_editor.execute(f"ALTER TABLE {TABLE} RESET ({', '.join(SETTINGS)})")
 
 
 class Migration(migrations.Migration):
