@@ -9,14 +9,18 @@ the thread builds the same Worker the command builds, without the signals.
 
 from __future__ import annotations
 
+import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import connection
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
+from scheduling.models import SupportSession
 from tests.worker import assert_no_failed_tasks
 
 
@@ -64,3 +68,46 @@ def _quick_passwords(settings: Any) -> None:
     """Argon2 costs a noticeable fraction of a second per persona and per sign-in; hashing is
     not what the walk checks (tests/accounts does), so the walk uses a fast hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """When a walk with a worker fails, say where every thread stood and what the database held:
+    a card still "Preparing" after the create answered needs that to be told apart (a lost
+    answer, a lock wait, a task never picked up)."""
+    report = yield
+    if report.when == "call" and report.failed and "worker" in getattr(item, "fixturenames", ()):
+        report.sections.append(("worker diagnosis", _diagnosis()))
+    return report
+
+
+def _diagnosis() -> str:
+    lines = ["threads:"]
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        lines.append(f"--- {names.get(ident, ident)}")
+        lines.extend(line.rstrip() for line in traceback.format_stack(frame)[-12:])
+    try:
+        lines.append("tasks:")
+        for row in DBTaskResult.objects.order_by("enqueued_at").values_list(
+            "task_path", "args_kwargs", "status", "enqueued_at", "run_after", "started_at",
+            "finished_at", "return_value",
+        ):  # fmt: skip
+            lines.append("  " + " | ".join(map(str, row)))
+        lines.append("sessions:")
+        for row in SupportSession.objects.order_by("pk").values_list(
+            "pk", "status", "provisioning", "create_started_at", "provisioning_attempts"
+        ):
+            lines.append("  " + " | ".join(map(str, row)))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid, application_name, state, wait_event_type, wait_event,"
+                    " now() - xact_start, left(query, 160) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                lines.append("database sessions:")
+                lines.extend("  " + " | ".join(map(str, row)) for row in cursor.fetchall())
+    except Exception as exc:  # the diagnosis must never hide the failure itself
+        lines.append(f"(database unreadable: {exc!r})")
+    return "\n".join(lines)
