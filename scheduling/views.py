@@ -67,7 +67,14 @@ def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
         "upcoming_pages": _pager(upcoming, "upcoming", numbers),
         "past_pages": _pager(past, "past", numbers),
         "page_query": urlencode({k: v for k, v in numbers.items() if v > 1}),
-        "preparing": is_preparing(user),
+        # A card read as "Preparing" keeps the page polling even when the worker stores its
+        # meeting between the queries above and is_preparing's: the page would otherwise say
+        # "Preparing Zoom meeting…" until reloaded.
+        "preparing": any(
+            session.provisioning == SupportSession.Provisioning.PENDING
+            for session in (*upcoming.sessions, *past.sessions)
+        )
+        or is_preparing(user),
         "now": timezone.now(),
     }
     if user.is_certified_peer:

@@ -89,11 +89,11 @@ def _diagnosis() -> str:
         lines.extend(line.rstrip() for line in traceback.format_stack(frame)[-12:])
     try:
         lines.append("tasks:")
-        for row in DBTaskResult.objects.order_by("enqueued_at").values_list(
+        for task in DBTaskResult.objects.order_by("enqueued_at").values_list(
             "task_path", "args_kwargs", "status", "enqueued_at", "run_after", "started_at",
             "finished_at", "return_value",
         ):  # fmt: skip
-            lines.append("  " + " | ".join(map(str, row)))
+            lines.append("  " + " | ".join(map(str, task)))
         lines.append("sessions:")
         for row in SupportSession.objects.order_by("pk").values_list(
             "pk", "status", "provisioning", "create_started_at", "provisioning_attempts"

@@ -259,14 +259,14 @@ def test_the_page_query_count_does_not_grow_with_sessions(client, peer, particip
 def test_it_polls_only_while_a_meeting_is_being_prepared(client, peer, participant):
     session = book(peer, participant)
     client.force_login(peer)
-    assert 'hx-trigger="every 1s"' not in client.get(reverse("scheduling:schedule")).text
+    assert 'hx-trigger="every 1s,' not in client.get(reverse("scheduling:schedule")).text
 
     SupportSession.objects.filter(pk=session.pk).update(
         provisioning=SupportSession.Provisioning.PENDING
     )
 
     page = client.get(reverse("scheduling:schedule")).text
-    assert 'hx-trigger="every 1s"' in page
+    assert 'hx-trigger="every 1s,' in page
     assert "Preparing Zoom meeting…" in page
     partial = client.get(reverse("scheduling:session_list"))
     assert partial.status_code == 200
@@ -304,3 +304,32 @@ def test_the_request_form_shows_peers_names_but_not_their_emails(client, peer, p
 
     assert peer.display_name in page
     assert peer.email not in page
+
+
+def test_a_card_drawn_as_preparing_keeps_the_page_polling_if_the_meeting_lands_mid_render(
+    client, connected_peer, participant, emulator
+):
+    """The worker does not wait for the page: here it stores the meeting just after the page has
+    read the cards (still "Preparing") and before anything else. A page that then stopped polling
+    would say "Preparing Zoom meeting…" until the peer reloaded it."""
+    from scheduling import meetings
+
+    session = book(connected_peer, participant)
+    client.force_login(connected_peer)
+    stored: list[object] = []
+    landing: list[bool] = []
+
+    def worker_lands_after_the_cards(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not landing and 'FROM "scheduling_zoommeeting"' in sql:  # the cards' meetings
+            landing.append(True)
+            stored.append(meetings.provision(session.pk))
+        return result
+
+    with connection.execute_wrapper(worker_lands_after_the_cards):
+        page = client.get(reverse("scheduling:schedule")).text
+
+    assert stored == ["created"]
+    assert "Preparing Zoom meeting…" in page  # what the cards were read as
+    assert 'hx-trigger="every 1s,' in page
+    assert "Zoom meeting ready" in client.get(reverse("scheduling:session_list")).text
