@@ -8,10 +8,15 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from playwright.sync_api import expect
 
 from tests import personas
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The browser tests check what a person sees, not how fast: on a CI machine whose two cores also
+# run the server, the worker, the emulator and Chromium, a page can take longer than Playwright's
+# default 5 s to show it.
+expect.set_options(timeout=10_000)
 
 pytest_plugins = ["tests.zoom_support"]
 

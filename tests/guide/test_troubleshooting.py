@@ -97,7 +97,7 @@ def test_a_session_was_accepted_but_no_zoom_meeting_was_created(
         pill(page).get_by_role("button", name="Reconnect").click()
     with popup_info.value.expect_event("close"):
         zoom_sign_in_and_allow(popup_info.value)
-    page.reload()
+    # No reload: the page hears of the connect and shows the meeting being prepared, then ready.
     expect(session_card(page, participant.display_name)).to_contain_text(
         "Zoom meeting ready", timeout=10_000
     )

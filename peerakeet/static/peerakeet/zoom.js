@@ -5,7 +5,7 @@
 // starts on about:blank and is pointed at Zoom once the POST returns the authorize URL. When
 // the popup is blocked, the same tab goes to Zoom and the callback brings it back to Schedule.
 // The pill re-reads its state (database only) while a popup is open, when the popup reports
-// success, and whenever the page regains focus.
+// success, and whenever the page regains focus; on success the session lists re-read theirs.
 "use strict";
 (function () {
   const POLL_MS = 2500;
@@ -74,14 +74,21 @@
     connect(form);
   });
 
+  // Connected: the pill re-reads its state, and the Schedule page's session lists re-read
+  // theirs (sessions that waited for Zoom are being prepared now).
+  function connected() {
+    refresh();
+    if (window.htmx) window.htmx.trigger(document.body, "zoom-connected");
+  }
+
   window.addEventListener("message", (event) => {
     if (event.origin === window.location.origin && event.data && event.data.type === "zoom-connected") {
       stopPolling();
-      refresh();
+      connected();
     }
   });
   if ("BroadcastChannel" in window) {
-    new BroadcastChannel("peerakeet-zoom").addEventListener("message", refresh);
+    new BroadcastChannel("peerakeet-zoom").addEventListener("message", connected);
   }
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") refresh();
