@@ -175,11 +175,10 @@ def _claim(
 def _lock_session(session_id: int, *related: str) -> tuple[SupportSession, list[datetime | None]]:
     """The session, locked (not its related rows), and the ``removed_at`` of each meeting it
     ever had: two plain queries, cheaper to build than one with EXISTS subqueries."""
-    session = (
-        SupportSession.objects.select_for_update(of=("self",))
-        .select_related(*related)
-        .get(pk=session_id)
-    )
+    sessions = SupportSession.objects.select_for_update(of=("self",))
+    if related:  # select_related() without names would join every foreign key
+        sessions = sessions.select_related(*related)
+    session = sessions.get(pk=session_id)
     removed = list(ZoomMeeting.objects.filter(session=session).values_list("removed_at", flat=True))
     return session, removed
 
@@ -242,11 +241,10 @@ def _find_or_create(
 
 
 def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) -> str:
-    from scheduling.tasks import remove_meeting, update_meeting
+    from scheduling.tasks import announce_meeting, remove_meeting, update_meeting
 
     with transaction.atomic():
-        # The peer and participant come along: they are the recipients of the email below.
-        session, removed_at = _lock_session(session_id, "peer", "participant")
+        session, removed_at = _lock_session(session_id)
         if None in removed_at:
             # Cannot happen while the lease holds; never keep two meetings if it somehow does.
             log.error(
@@ -272,8 +270,10 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
             return "created, then removed: no longer wanted"
         if _moved_since(session, data):
             update_meeting.enqueue(meeting.pk)  # rescheduled while the create was in flight
+        # The emails are written by a task of their own after the Zoom work: this transaction is
+        # on every meeting's critical path (docs/benchmarks.md, benchmark 3).
         kind = Notification.Kind.LINK_CHANGED if removed_at else Notification.Kind.LINK_READY
-        notifications.queue_session_event(session, kind, notifications.both(session))
+        announce_meeting.enqueue(session_id, kind)
     return "created"
 
 

@@ -2,7 +2,8 @@
 
 ``queue_*`` functions run inside the transaction of the change they announce: they write
 Notification rows (unique per event and person, so an event is never queued twice) and enqueue the
-sending task in the same transaction, so nothing is sent for a change that rolled back. No email
+sending task in the same transaction, so nothing is sent for a change that rolled back (a
+meeting the worker stores is announced by a task queued in the store's transaction). No email
 ever carries the private note, anything about health, or the host's start URL: people join
 through the session's Join Session page.
 """
@@ -99,6 +100,24 @@ def queue_session_event(session: SupportSession, kind: str, recipients: Iterable
     if created:
         send_notifications.enqueue([notification.pk for notification in created])
     return len(created)
+
+
+def announce_meeting(session_id: int, kind: str) -> str:
+    """Queue the "link ready" (or "link changed") emails of a meeting the worker just stored.
+
+    Run by its own task, so the transaction that stores the meeting stays short; idempotent like
+    every task (the rows are unique per event and person). Nothing is queued for a session that
+    stopped wanting its meeting meanwhile: its people hear of the cancellation instead.
+    """
+    with transaction.atomic():
+        session = (
+            SupportSession.objects.select_for_update(of=("self",))
+            .select_related("peer", "participant")
+            .get(pk=session_id)
+        )
+        if not session.wants_zoom_meeting():
+            return "no longer wanted"
+        return f"queued {queue_session_event(session, kind, both(session))}"
 
 
 def queue_peer_alert(

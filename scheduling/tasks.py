@@ -57,6 +57,11 @@ def update_meeting(meeting_id: int, attempt: int = 0) -> str:
 
 # Zoom work first: an email may wait a moment, a meeting link should not.
 @task(priority=-10)
+def announce_meeting(session_id: int, kind: str) -> str:
+    return notifications.announce_meeting(session_id, kind)
+
+
+@task(priority=-10)
 def send_notifications(notification_ids: list[int]) -> str:
     """The emails of one event (both people of a session), in one queue row instead of one per
     person. Each is sent as ``send_notification`` sends it and retried alone if its mail fails;

@@ -175,6 +175,38 @@ def test_people_hear_when_the_zoom_link_is_ready(mailoutbox, connected_peer, par
     assert emails_to(mailoutbox, participant, "meeting link is ready")
 
 
+def test_a_meeting_cancelled_before_its_emails_are_written_is_never_announced(
+    mailoutbox, connected_peer, participant, emulator
+):
+    """The link-ready emails are written by their own task after the Zoom work; a cancellation
+    that lands first means its people hear of the cancellation, not of a link to nowhere."""
+    from scheduling import meetings
+
+    session = book(connected_peer, participant)
+    assert meetings.provision(session.pk) == "created"  # the worker stores the meeting ...
+    services.session_cancel(session=session, by=participant)  # ... the participant cancels ...
+
+    run_until_quiet()  # ... before the announcement's turn comes
+
+    assert emails_to(mailoutbox, connected_peer, "cancelled")
+    assert not emails_to(mailoutbox, participant, "meeting link")
+    assert not emails_to(mailoutbox, connected_peer, "meeting link")
+
+
+def test_a_meeting_announced_twice_is_emailed_once(
+    mailoutbox, connected_peer, participant, emulator
+):
+    from scheduling.tasks import announce_meeting
+
+    session = book(connected_peer, participant)
+    announce_meeting.enqueue(session.pk, Notification.Kind.LINK_READY)  # a duplicate run
+
+    run_until_quiet()
+
+    assert len(emails_to(mailoutbox, participant, "meeting link is ready")) == 1
+    assert len(emails_to(mailoutbox, connected_peer, "meeting link is ready")) == 1
+
+
 def test_a_preference_switched_off_stops_that_email(
     mailoutbox, connected_peer, participant, emulator
 ):
