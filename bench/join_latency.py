@@ -42,7 +42,7 @@ from bench.harness import (
 def page_poll_seconds() -> float:
     """The Schedule page's poll period while a meeting is being prepared, read from its template."""
     template = ROOT / "scheduling" / "templates" / "scheduling" / "_session_lists.html"
-    found = re.search(r'hx-trigger="every (\d+(?:\.\d+)?)s"', template.read_text())
+    found = re.search(r"every (\d+(?:\.\d+)?)s\b", template.read_text())
     if not found:
         raise SystemExit(f"no 'every Ns' poll found in {template}")
     return float(found.group(1))
