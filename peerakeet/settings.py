@@ -155,6 +155,9 @@ EMAIL_PORT = envint("EMAIL_PORT", 587)
 EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+# Without a timeout, a mail server that accepts and never answers holds a task worker forever, and
+# the Zoom work queued behind it waits too. A timed-out email is retried later.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Peerakeet <no-reply@peerakeet.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

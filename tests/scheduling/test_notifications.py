@@ -392,6 +392,63 @@ class RefusesOneRecipient:
         return self.delivered.send_messages(messages)
 
 
+def test_a_mail_server_that_never_answers_does_not_hold_the_worker(settings, peer, participant):
+    """A relay that accepts the connection and then says nothing: each email gives up after
+    EMAIL_TIMEOUT and is retried later, and the worker goes on to other work."""
+    import socket
+    import threading
+
+    from django.db import connection as db_connection
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    silent = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_say_nothing() -> None:
+        silent.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(silent.accept()[0])
+            except TimeoutError:
+                continue
+
+    acceptor = threading.Thread(target=accept_and_say_nothing, daemon=True)
+    acceptor.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+    settings.EMAIL_USE_TLS = False
+    assert 0 < settings.EMAIL_TIMEOUT <= 30  # as shipped (peerakeet/settings.py) ...
+    settings.EMAIL_TIMEOUT = 1  # ... and shorter here, to keep the test short
+    book(peer, participant)
+
+    def drain() -> None:  # the db_worker loop of tests.worker.run_worker, in a thread
+        try:
+            Worker(
+                queue_names=["default"], interval=0, batch=True, backend_name="default",
+                startup_delay=False, max_tasks=None, worker_id="test", excluded_queue_names=[],
+            ).run()  # fmt: skip
+        finally:
+            db_connection.close()
+
+    worker = threading.Thread(target=drain)
+    worker.start()
+    worker.join(timeout=30)
+    stop.set()
+    acceptor.join(timeout=5)
+    for held_connection in held:
+        held_connection.close()
+    silent.close()
+
+    assert not worker.is_alive(), "the worker is still waiting for the mail server"
+    assert_no_failed_tasks()
+    assert not Notification.objects.filter(sent_at__isnull=False).exists()
+    retries = DBTaskResult.objects.filter(task_path__endswith=".send_notification", status="READY")
+    assert retries.count() == Notification.objects.count() == 2
+    assert all(retry.run_after > timezone.now() for retry in retries)
+
+
 def test_one_event_queues_its_emails_as_one_task(mailoutbox, peer, participant):
     from django_tasks_db.models import DBTaskResult
 
