@@ -10,8 +10,11 @@ import logging
 from datetime import datetime, timedelta
 from smtplib import SMTPException
 
+from django.core.exceptions import SuspiciousOperation
+from django.db import transaction
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from scheduling import meetings, notifications
 from scheduling.models import SupportSession, ZoomMeeting
@@ -90,3 +93,36 @@ def send_notification(notification_id: int, attempt: int = 0) -> str:
         when = _later(meetings.backoff(attempt + 1) * 4)
         send_notification.using(run_after=when).enqueue(notification_id, attempt + 1)
         return "retry: mail server unavailable"
+
+
+class WorkerLost(Exception):
+    """The worker running this task stopped without recording a result; the task was queued
+    again."""
+
+
+# Far longer than any task runs: every Zoom and SMTP call gives up within seconds.
+LOST_AFTER = timedelta(minutes=10)
+
+
+def requeue_lost_tasks(*, older_than: timedelta = LOST_AFTER) -> int:
+    """Queue again each task that a worker left "running" when it died (SIGKILL, out of memory,
+    a lost machine): without this, an email that worker was sending would never go. Tasks are
+    idempotent, so a re-run is safe. The lost run is marked failed (``WorkerLost``), which shows
+    it to operators and keeps it from being queued twice. Returns how many."""
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        lost = list(
+            DBTaskResult.objects.select_for_update(skip_locked=True).filter(
+                status=TaskResultStatus.RUNNING, started_at__lt=cutoff
+            )
+        )
+        for run in lost:
+            try:
+                again = run.task.using(run_after=timezone.now())
+            except (ImportError, SuspiciousOperation):
+                log.error("Lost task %s names no task (%s); not queued again", run.pk,
+                          run.task_path)  # fmt: skip
+            else:
+                again.enqueue(*run.args_kwargs["args"], **run.args_kwargs["kwargs"])
+            run.set_failed(WorkerLost(f"no result {older_than} after it started; queued again"))
+    return len(lost)

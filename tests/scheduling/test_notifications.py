@@ -233,6 +233,38 @@ def test_an_event_is_never_emailed_twice(mailoutbox, peer, participant):
     assert len(emails_to(mailoutbox, participant, "confirmed")) == 1
 
 
+def test_emails_a_dead_worker_was_sending_are_sent_by_the_sweep(mailoutbox, peer, participant):
+    """A worker killed mid-task (SIGKILL, out of memory) leaves its task "running" forever. The
+    minute sweep queues again what has been running for ten minutes, not what is still young."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    book(peer, participant)
+    book(peer, participant, starts_in=timedelta(days=2))
+    lost, young = DBTaskResult.objects.filter(task_path__endswith=".send_notifications")
+    for run, started in ((lost, timedelta(minutes=11)), (young, timedelta(minutes=2))):
+        DBTaskResult.objects.filter(pk=run.pk).update(
+            status="RUNNING", started_at=timezone.now() - started, worker_ids=["killed"]
+        )
+
+    out = StringIO()
+    call_command("sweep_sessions", stdout=out)
+    run_worker()
+
+    assert "and 1 task(s) lost with their worker" in out.getvalue()
+    lost.refresh_from_db()
+    assert lost.status == "FAILED"
+    assert lost.exception_class_path == "scheduling.tasks.WorkerLost"
+    [again] = DBTaskResult.objects.filter(args_kwargs=lost.args_kwargs).exclude(pk=lost.pk)
+    assert again.status == "SUCCESSFUL"
+    assert len(emails_to(mailoutbox, participant, "confirmed")) == 1  # the young run's: unsent
+    assert len(emails_to(mailoutbox, peer, "confirmed")) == 1
+    young.refresh_from_db()
+    assert young.status == "RUNNING"
+
+
 def test_the_peer_is_told_at_once_when_zoom_refuses_the_grant(
     mailoutbox, client, connected_peer, participant, emulator
 ):

@@ -1,5 +1,6 @@
-"""Re-queue Zoom work that a crashed worker left behind. Run every minute or so (cron, systemd
-timer; the demo runs it itself)."""
+"""Re-queue work that a crashed worker left behind: Zoom work overdue by minutes, and any task a
+dead worker left "running" for ten. Run every minute or so (cron, systemd timer; the demo runs it
+itself)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from scheduling.services import sweep_stale_work
+from scheduling.tasks import requeue_lost_tasks
 
 
 class Command(BaseCommand):
-    help = "Re-queue stale meeting provisioning and removal."
+    help = "Re-queue stale meeting provisioning and removal, and tasks lost with their worker."
 
     def handle(self, *args: Any, **options: Any) -> None:
         provisions, removals = sweep_stale_work()
-        self.stdout.write(f"re-queued {provisions} provisioning and {removals} removal task(s)")
+        lost = requeue_lost_tasks()
+        self.stdout.write(
+            f"re-queued {provisions} provisioning and {removals} removal task(s), "
+            f"and {lost} task(s) lost with their worker"
+        )
