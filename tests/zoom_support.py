@@ -62,6 +62,12 @@ def live_emulator(emulator: EmulatorControl, live_server: Any, settings: Any) ->
     redirect = f"{live_server.url}/integrations/zoom/callback"
     settings.ZOOM_REDIRECT_URI = redirect
     settings.PEERAKEET_BASE_URL = live_server.url
+    # In production ZOOM_OAUTH_URL is known at start-up and settings.py lists it in the CSP's
+    # form-action (the same-tab Connect is a form post redirected to Zoom); the emulator's port is
+    # only known now, so give the policy the same shape.
+    policy = settings.CONTENT_SECURITY_POLICY
+    directives = {**policy["DIRECTIVES"], "form-action": ["'self'", settings.ZOOM_OAUTH_URL]}
+    settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": directives}
     emulator.configure(
         redirect_uris=[redirect], webhook_url=f"{live_server.url}/integrations/zoom/webhook"
     )

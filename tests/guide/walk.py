@@ -44,6 +44,9 @@ def sign_in(page: Page, live_server: Any, email: str) -> None:
 
 
 def pill(page: Page) -> Locator:
+    # zoom.js is deferred: until the page has loaded, a click on Connect is a plain form post
+    # (the same-tab path), not the popup or fetch a test means to use. A person clicks later.
+    page.wait_for_load_state("load")
     return page.locator("#zoom-status")
 
 
@@ -77,8 +80,6 @@ def zoom_sign_in_and_allow(zoom: Page, email: str = LICENSED, *, screenshot: boo
 
 def connect_in_popup(page: Page, email: str = LICENSED, *, screenshot: bool = False) -> None:
     """Click Connect in the pill, allow in Zoom's popup, and see Connected."""
-    # zoom.js is deferred: a click before it runs is a plain form post (the same-tab path).
-    page.wait_for_load_state("load")
     with page.expect_popup() as popup_info:
         pill(page).get_by_role("button", name="Connect").click()
     popup = popup_info.value
