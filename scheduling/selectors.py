@@ -172,7 +172,7 @@ def link_state(session: SupportSession) -> LinkState:
     if session.status != Status.CONFIRMED:
         return LinkState("No meeting link", "neutral")
     if session.provisioning == Provisioning.PENDING:
-        return LinkState("Preparing Zoom meeting…", "pending")
+        return LinkState(Provisioning.PENDING.label, "pending")
     if session.provisioning == Provisioning.FAILED:
         return LinkState(Provisioning.FAILED.label, "problem")
     return LinkState("No meeting yet — reconnect Zoom or add a link", "problem")

@@ -60,10 +60,13 @@ def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
     numbers = {"upcoming": _page_number(request, "upcoming"), "past": _page_number(request, "past")}
     upcoming = upcoming_page(user, numbers["upcoming"])
     past = past_page(user, numbers["past"])
-    context: dict[str, Any] = {
-        "nav": "schedule",
+    cards = {
         "upcoming": [(s, link_state(s)) for s in upcoming.sessions],
         "past": [(s, link_state(s)) for s in past.sessions],
+    }
+    context: dict[str, Any] = {
+        "nav": "schedule",
+        **cards,
         "upcoming_pages": _pager(upcoming, "upcoming", numbers),
         "past_pages": _pager(past, "past", numbers),
         "page_query": urlencode({k: v for k, v in numbers.items() if v > 1}),
@@ -71,8 +74,8 @@ def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
         # meeting between the queries above and is_preparing's: the page would otherwise say
         # "Preparing Zoom meeting…" until reloaded.
         "preparing": any(
-            session.provisioning == SupportSession.Provisioning.PENDING
-            for session in (*upcoming.sessions, *past.sessions)
+            state.text == SupportSession.Provisioning.PENDING.label
+            for _, state in (*cards["upcoming"], *cards["past"])
         )
         or is_preparing(user),
         "now": timezone.now(),

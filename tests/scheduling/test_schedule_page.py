@@ -306,6 +306,23 @@ def test_the_request_form_shows_peers_names_but_not_their_emails(client, peer, p
     assert peer.email not in page
 
 
+def test_a_card_that_does_not_say_preparing_does_not_keep_the_page_polling(
+    client, peer, participant
+):
+    """Only what the page shows as "Preparing" keeps it polling: a session completed while its
+    provisioning was still marked pending shows "No meeting link", and the page stays still."""
+    session = book(peer, participant)
+    SupportSession.objects.filter(pk=session.pk).update(
+        status=SupportSession.Status.COMPLETED, provisioning=SupportSession.Provisioning.PENDING
+    )
+    client.force_login(peer)
+
+    page = client.get(reverse("scheduling:schedule")).text
+
+    assert "Preparing Zoom meeting…" not in page
+    assert 'hx-trigger="every 1s,' not in page
+
+
 def test_a_card_drawn_as_preparing_keeps_the_page_polling_if_the_meeting_lands_mid_render(
     client, connected_peer, participant, emulator
 ):
