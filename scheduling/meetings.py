@@ -273,7 +273,7 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
         # The emails are written by a task of their own after the Zoom work: this transaction is
         # on every meeting's critical path (docs/benchmarks.md, benchmark 3).
         kind = Notification.Kind.LINK_CHANGED if removed_at else Notification.Kind.LINK_READY
-        announce_meeting.enqueue(session_id, kind)
+        announce_meeting.enqueue(meeting.pk, kind, session.calendar_sequence)
     return "created"
 
 

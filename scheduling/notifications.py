@@ -21,7 +21,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from accounts.models import User
-from scheduling.models import Notification, SupportSession
+from scheduling.models import Notification, SupportSession, ZoomMeeting
 
 Kind = Notification.Kind
 
@@ -51,8 +51,15 @@ SUBJECTS = {
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED}
 
 
-def queue_session_event(session: SupportSession, kind: str, recipients: Iterable[User]) -> int:
+def queue_session_event(
+    session: SupportSession,
+    kind: str,
+    recipients: Iterable[User],
+    *,
+    sequence: int | None = None,
+) -> int:
     """Queue ``kind`` about ``session`` for each recipient who wants it. Returns how many.
+    ``sequence``: the session's calendar sequence when the event happened (default: now).
 
     One query finds the rows an earlier run already wrote, one INSERT writes the rest and one task
     sends them, instead of a get_or_create and a task per person: this runs in every confirmation
@@ -60,8 +67,9 @@ def queue_session_event(session: SupportSession, kind: str, recipients: Iterable
     """
     from scheduling.tasks import send_notifications
 
+    sequence = session.calendar_sequence if sequence is None else sequence
     wanted = {
-        f"session:{session.pk}:{kind}:{session.calendar_sequence}:{person.pk}": person
+        f"session:{session.pk}:{kind}:{sequence}:{person.pk}": person
         for person in recipients
         if getattr(person, PREFERENCE[Kind(kind)])
     }
@@ -76,7 +84,7 @@ def queue_session_event(session: SupportSession, kind: str, recipients: Iterable
             recipient=person,
             session=session,
             kind=kind,
-            sequence=session.calendar_sequence,
+            sequence=sequence,
         )
         for key, person in wanted.items()
         if key not in done
@@ -102,22 +110,30 @@ def queue_session_event(session: SupportSession, kind: str, recipients: Iterable
     return len(created)
 
 
-def announce_meeting(session_id: int, kind: str) -> str:
+def announce_meeting(meeting_id: int, kind: str, sequence: int) -> str:
     """Queue the "link ready" (or "link changed") emails of a meeting the worker just stored.
 
     Run by its own task, so the transaction that stores the meeting stays short; idempotent like
-    every task (the rows are unique per event and person). Nothing is queued for a session that
-    stopped wanting its meeting meanwhile: its people hear of the cancellation instead.
+    every task: the rows are unique per event and person, and the event is keyed by the calendar
+    sequence of when the meeting was stored, so a re-run after a reschedule sends nothing twice.
+    Nothing is queued for a session that stopped wanting its meeting meanwhile (its people hear of
+    the cancellation instead) or for a meeting already being removed (its replacement is
+    announced when it exists).
     """
     with transaction.atomic():
+        session_id = ZoomMeeting.objects.values_list("session_id", flat=True).get(pk=meeting_id)
         session = (
             SupportSession.objects.select_for_update(of=("self",))
             .select_related("peer", "participant")
             .get(pk=session_id)
         )
+        meeting = ZoomMeeting.objects.get(pk=meeting_id)  # read under the session's lock
         if not session.wants_zoom_meeting():
             return "no longer wanted"
-        return f"queued {queue_session_event(session, kind, both(session))}"
+        if meeting.removal_requested_at is not None or meeting.removed_at is not None:
+            return "meeting no longer in use"
+        queued = queue_session_event(session, kind, both(session), sequence=sequence)
+        return f"queued {queued}"
 
 
 def queue_peer_alert(

@@ -60,8 +60,8 @@ def update_meeting(meeting_id: int, attempt: int = 0) -> str:
 
 # Zoom work first: an email may wait a moment, a meeting link should not.
 @task(priority=-10)
-def announce_meeting(session_id: int, kind: str) -> str:
-    return notifications.announce_meeting(session_id, kind)
+def announce_meeting(meeting_id: int, kind: str, sequence: int) -> str:
+    return notifications.announce_meeting(meeting_id, kind, sequence)
 
 
 @task(priority=-10)
@@ -102,14 +102,18 @@ class WorkerLost(Exception):
 
 # Far longer than any task runs: every Zoom and SMTP call gives up within seconds.
 LOST_AFTER = timedelta(minutes=10)
+# A task lost this many times is itself what kills its workers (out of memory, say): stop.
+MAX_LOST = 3
 
 
 def requeue_lost_tasks(*, older_than: timedelta = LOST_AFTER) -> int:
     """Queue again each task that a worker left "running" when it died (SIGKILL, out of memory,
     a lost machine): without this, an email that worker was sending would never go. Tasks are
     idempotent, so a re-run is safe. The lost run is marked failed (``WorkerLost``), which shows
-    it to operators and keeps it from being queued twice. Returns how many."""
+    it to operators and keeps it from being queued twice; one lost ``MAX_LOST`` times is not queued
+    again. Returns how many were queued again."""
     cutoff = timezone.now() - older_than
+    requeued = 0
     with transaction.atomic():
         lost = list(
             DBTaskResult.objects.select_for_update(skip_locked=True).filter(
@@ -117,6 +121,11 @@ def requeue_lost_tasks(*, older_than: timedelta = LOST_AFTER) -> int:
             )
         )
         for run in lost:
+            if _times_lost(run) + 1 >= MAX_LOST:
+                log.error("Task %s (%s) was lost with its worker %s times; not queued again",
+                          run.pk, run.task_path, MAX_LOST)  # fmt: skip
+                run.set_failed(WorkerLost(f"lost with its worker {MAX_LOST} times; given up"))
+                continue
             try:
                 again = run.task.using(run_after=timezone.now())
             except (ImportError, SuspiciousOperation):
@@ -124,5 +133,16 @@ def requeue_lost_tasks(*, older_than: timedelta = LOST_AFTER) -> int:
                           run.task_path)  # fmt: skip
             else:
                 again.enqueue(*run.args_kwargs["args"], **run.args_kwargs["kwargs"])
+                requeued += 1
             run.set_failed(WorkerLost(f"no result {older_than} after it started; queued again"))
-    return len(lost)
+    return requeued
+
+
+def _times_lost(run: DBTaskResult) -> int:
+    """Earlier runs of the same task (same path and arguments) lost with their worker."""
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED,
+        task_path=run.task_path,
+        args_kwargs=run.args_kwargs,
+        exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+    ).count()

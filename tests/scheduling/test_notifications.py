@@ -193,18 +193,51 @@ def test_a_meeting_cancelled_before_its_emails_are_written_is_never_announced(
     assert not emails_to(mailoutbox, connected_peer, "meeting link")
 
 
-def test_a_meeting_announced_twice_is_emailed_once(
+def test_a_meeting_announced_again_after_a_reschedule_is_emailed_once(
     mailoutbox, connected_peer, participant, emulator
 ):
+    """A re-run of the announcement (a worker lost after it committed) comes after the session
+    moved: the event is still the one of when the meeting was stored."""
+    from django_tasks_db.models import DBTaskResult
+
     from scheduling.tasks import announce_meeting
 
     session = book(connected_peer, participant)
-    announce_meeting.enqueue(session.pk, Notification.Kind.LINK_READY)  # a duplicate run
+    run_until_quiet()
+    [announced] = DBTaskResult.objects.filter(task_path__endswith=".announce_meeting")
+    services.session_reschedule(
+        session=session, by=connected_peer, starts_at=session.starts_at + timedelta(hours=2)
+    )
+    announce_meeting.enqueue(*announced.args_kwargs["args"])  # the same run, again
 
     run_until_quiet()
 
     assert len(emails_to(mailoutbox, participant, "meeting link is ready")) == 1
     assert len(emails_to(mailoutbox, connected_peer, "meeting link is ready")) == 1
+    assert emails_to(mailoutbox, participant, "has moved")
+
+
+def test_a_meeting_replaced_before_its_emails_are_written_is_not_announced(
+    mailoutbox, connected_peer, participant, emulator
+):
+    """A manual link set and cleared again before the announcement's turn: the session still
+    wants a Zoom meeting, but not that one, which is being removed. People hear of the manual link,
+    then of the meeting that replaces it, never of the one in between."""
+    from scheduling import meetings
+
+    session = book(connected_peer, participant)
+    assert meetings.provision(session.pk) == "created"
+    link = "https://meet.example.org/room"
+    services.session_set_manual_link(session=session, by=connected_peer, link=link)
+    services.session_set_manual_link(session=session, by=connected_peer, link="")
+
+    run_until_quiet()
+
+    assert not emails_to(mailoutbox, participant, "meeting link is ready")
+    assert len(emails_to(mailoutbox, participant, "meeting link changed")) == 2
+    first, second = ZoomMeeting.objects.filter(session=session).order_by("pk")
+    assert first.removed_at is not None
+    assert second.removed_at is None
 
 
 def test_a_preference_switched_off_stops_that_email(
@@ -263,6 +296,25 @@ def test_emails_a_dead_worker_was_sending_are_sent_by_the_sweep(mailoutbox, peer
     assert len(emails_to(mailoutbox, peer, "confirmed")) == 1
     young.refresh_from_db()
     assert young.status == "RUNNING"
+
+
+def test_a_task_that_keeps_killing_its_worker_is_given_up_after_three_tries(peer, participant):
+    from django_tasks_db.models import DBTaskResult
+
+    from scheduling.tasks import MAX_LOST, requeue_lost_tasks
+
+    book(peer, participant)
+    requeued = []
+    for _ in range(MAX_LOST):  # each run is lost: its worker dies every time
+        DBTaskResult.objects.filter(status="READY").update(
+            status="RUNNING", started_at=timezone.now() - timedelta(minutes=11)
+        )
+        requeued.append(requeue_lost_tasks())
+
+    assert requeued == [1] * (MAX_LOST - 1) + [0]
+    runs = DBTaskResult.objects.filter(task_path__endswith=".send_notifications")
+    assert runs.count() == MAX_LOST
+    assert set(runs.values_list("status", flat=True)) == {"FAILED"}
 
 
 def test_the_peer_is_told_at_once_when_zoom_refuses_the_grant(
