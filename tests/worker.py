@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 
@@ -11,6 +12,21 @@ def run_worker() -> None:
     """Drain the tasks that are due now, with the real worker command."""
     call_command(
         "db_worker", batch=True, no_startup_delay=True, reload=False, interval=0, verbosity=0
+    )
+
+
+def thread_worker(*, worker_id: str, interval: float = 0, batch: bool = True) -> Worker:
+    """The Worker that ``db_worker`` builds, for a thread: ``call_command("db_worker")`` cannot
+    run outside the main thread (it installs signal handlers)."""
+    return Worker(
+        queue_names=["default"],
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
     )
 
 

@@ -17,25 +17,15 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from scheduling.models import SupportSession
-from tests.worker import assert_no_failed_tasks
+from tests.worker import assert_no_failed_tasks, thread_worker
 
 
 class BackgroundWorker:
     def __init__(self) -> None:
-        self.worker = Worker(
-            queue_names=["default"],
-            interval=0.1,
-            batch=False,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="guide-walk",
-            excluded_queue_names=[],
-        )
+        self.worker = thread_worker(worker_id="guide-walk", interval=0.1, batch=False)
         self.thread = threading.Thread(target=self._run, name="db-worker", daemon=True)
 
     def _run(self) -> None:

@@ -14,7 +14,7 @@ from icalendar import Calendar
 from scheduling import services
 from scheduling.models import Notification, SupportSession, ZoomMeeting
 from tests.scheduling.conftest import book
-from tests.worker import assert_no_failed_tasks, run_until_quiet, run_worker
+from tests.worker import assert_no_failed_tasks, run_until_quiet, run_worker, thread_worker
 from tests.zoom.test_webhook import deauthorized, deliver
 from tests.zoom_support import LICENSED, zoom_user
 from zoom.models import ZoomConnection
@@ -483,7 +483,6 @@ def test_a_mail_server_that_never_answers_does_not_hold_the_worker(settings, pee
     import threading
 
     from django.db import connection as db_connection
-    from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
 
     silent = socket.create_server(("127.0.0.1", 0))
@@ -507,12 +506,9 @@ def test_a_mail_server_that_never_answers_does_not_hold_the_worker(settings, pee
     settings.EMAIL_TIMEOUT = 1  # ... and shorter here, to keep the test short
     book(peer, participant)
 
-    def drain() -> None:  # the db_worker loop of tests.worker.run_worker, in a thread
+    def drain() -> None:  # what tests.worker.run_worker does, in a thread
         try:
-            Worker(
-                queue_names=["default"], interval=0, batch=True, backend_name="default",
-                startup_delay=False, max_tasks=None, worker_id="test", excluded_queue_names=[],
-            ).run()  # fmt: skip
+            thread_worker(worker_id="test").run()
         finally:
             db_connection.close()
 
