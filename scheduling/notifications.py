@@ -121,11 +121,10 @@ def announce_meeting(meeting_id: int, kind: str, sequence: int) -> str:
     announced when it exists).
     """
     with transaction.atomic():
-        session_id = ZoomMeeting.objects.values_list("session_id", flat=True).get(pk=meeting_id)
         session = (
             SupportSession.objects.select_for_update(of=("self",))
             .select_related("peer", "participant")
-            .get(pk=session_id)
+            .get(meetings__pk=meeting_id)
         )
         meeting = ZoomMeeting.objects.get(pk=meeting_id)  # read under the session's lock
         if not session.wants_zoom_meeting():
