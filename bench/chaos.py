@@ -412,7 +412,7 @@ def inject_faults(control: Any, args: argparse.Namespace) -> None:
 
 
 def sweep(tally: Tally, older_than: float) -> tuple[int, int]:
-    from scheduling.services import sweep_stale_work
+    from scheduling.sweep import sweep_stale_work
 
     provisions, removals = sweep_stale_work(older_than=timedelta(seconds=older_than))
     tally.sweeps["provisions_requeued"] += provisions

@@ -7,7 +7,9 @@ A session's *meeting link* is a manual link the peer typed, or a Zoom meeting Pe
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +17,24 @@ from django.utils import timezone
 
 from peerakeet.lib.crypto import DecryptionError
 from zoom.vault import keyring
+
+# Writing these moves the session's end, which is stored (``ends_at``) for overlaps and lists.
+_TIME_FIELDS = frozenset({"starts_at", "duration_minutes"})
+
+
+class SessionQuerySet(models.QuerySet["SupportSession"]):
+    """Keeps ``ends_at`` in step on the bulk doors too (``save`` keeps it on the single one)."""
+
+    def bulk_create(self, objs: Iterable[SupportSession], *args: Any, **kwargs: Any) -> Any:
+        objs = list(objs)
+        for session in objs:
+            session.ends_at = session.end_of_time()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        if _TIME_FIELDS & kwargs.keys() and "ends_at" not in kwargs:
+            raise TypeError("Moving sessions in bulk must set ends_at too; save() each instead.")
+        return super().update(**kwargs)
 
 
 class SupportSession(models.Model):
@@ -47,6 +67,9 @@ class SupportSession(models.Model):
     modality = models.CharField(max_length=8, choices=Modality.choices, default=Modality.VIDEO)
     starts_at = models.DateTimeField(help_text="Stored in UTC.")
     duration_minutes = models.PositiveSmallIntegerField(default=50)
+    # starts_at + duration, stored (kept in step by save() and SessionQuerySet) so that overlaps,
+    # lists and the join window compare columns instead of computing the end per database.
+    ends_at = models.DateTimeField(editable=False)
     manual_link = models.URLField(max_length=500, blank=True)
     # Never leaves Peerakeet: not sent to Zoom, not in emails, not in the participant's view.
     private_note = models.TextField(max_length=2000, blank=True)
@@ -72,6 +95,8 @@ class SupportSession(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = SessionQuerySet.as_manager()
+
     class Meta:
         ordering = ["starts_at"]
         indexes = [
@@ -94,13 +119,16 @@ class SupportSession(models.Model):
     def __str__(self) -> str:
         return f"Session {self.pk} ({self.status})"
 
-    @property
-    def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.ends_at = self.end_of_time()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and _TIME_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "ends_at"}
+        super().save(*args, **kwargs)
 
-    def is_member(self, user: object) -> bool:
-        user_id = getattr(user, "pk", None)
-        return user_id is not None and user_id in (self.peer_id, self.participant_id)
+    def end_of_time(self) -> datetime:
+        """Where ``ends_at`` belongs for the current start and duration."""
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
 
     def join_window(self) -> tuple[datetime, datetime]:
         opens = self.starts_at - timedelta(minutes=settings.JOIN_WINDOW_MINUTES_BEFORE)

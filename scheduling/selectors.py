@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from django.db.models import (
-    DateTimeField,
-    Exists,
-    F,
-    Func,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-)
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -71,33 +61,8 @@ def _upcoming_q(now: datetime) -> Q:
     return Q(
         status__in=(Status.REQUESTED, Status.CONFIRMED),
         starts_at__gt=now - LONGEST_SESSION,
-        finishes_at__gt=now,
+        ends_at__gt=now,
     )
-
-
-class SessionEnd(Func):
-    """``starts_at + duration_minutes`` computed by the database (Django's duration arithmetic
-    cannot multiply on SQLite, so each backend gets its own spelling)."""
-
-    output_field = DateTimeField()
-    template = "(%(expressions)s)"
-    arg_joiner = " + INTERVAL '1 minute' * "  # PostgreSQL: starts_at + interval * minutes
-
-    def __init__(self) -> None:
-        super().__init__(F("starts_at"), F("duration_minutes"))
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="datetime(%(expressions)s || ' minutes')",
-            arg_joiner=", '+' || ",
-            **extra_context,
-        )
-
-
-def _with_end(sessions: QuerySet[SupportSession]) -> QuerySet[SupportSession]:
-    return sessions.annotate(finishes_at=SessionEnd())
 
 
 def _page(sessions: QuerySet[SupportSession], number: int, per_page: int) -> Page:
@@ -111,13 +76,13 @@ def _page(sessions: QuerySet[SupportSession], number: int, per_page: int) -> Pag
 
 def upcoming_sessions(user: User) -> QuerySet[SupportSession]:
     """Requested and confirmed sessions that have not ended, soonest first."""
-    sessions = _with_end(sessions_for(user)).filter(_upcoming_q(timezone.now()))
+    sessions = sessions_for(user).filter(_upcoming_q(timezone.now()))
     return sessions.order_by("starts_at", "pk")
 
 
 def past_sessions(user: User) -> QuerySet[SupportSession]:
     """Everything else (ended, declined, cancelled, completed), most recent first."""
-    sessions = _with_end(sessions_for(user)).exclude(_upcoming_q(timezone.now()))
+    sessions = sessions_for(user).exclude(_upcoming_q(timezone.now()))
     return sessions.order_by("-starts_at", "-pk")
 
 
@@ -132,7 +97,7 @@ def past_page(user: User, number: int = 1, *, per_page: int = PAST_PER_PAGE) -> 
 def is_preparing(user: User) -> bool:
     """Whether any upcoming session is waiting for its Zoom meeting (the page then polls)."""
     return (
-        _with_end(SupportSession.objects.filter(Q(peer=user) | Q(participant=user)))
+        SupportSession.objects.filter(Q(peer=user) | Q(participant=user))
         .filter(_upcoming_q(timezone.now()), provisioning=Provisioning.PENDING)
         .exists()
     )

@@ -200,7 +200,7 @@ def test_a_meeting_announced_again_after_a_reschedule_is_emailed_once(
     moved: the event is still the one of when the meeting was stored."""
     from django_tasks_db.models import DBTaskResult
 
-    from scheduling.tasks import announce_meeting
+    from scheduling.notifications import announce_meeting
 
     session = book(connected_peer, participant)
     run_until_quiet()
@@ -255,7 +255,7 @@ def test_a_preference_switched_off_stops_that_email(
 
 
 def test_an_event_is_never_emailed_twice(mailoutbox, peer, participant):
-    from scheduling.tasks import send_notification
+    from scheduling.notifications import send_notification
 
     book(peer, participant)
     notification = Notification.objects.get(recipient=participant)
@@ -289,7 +289,7 @@ def test_emails_a_dead_worker_was_sending_are_sent_by_the_sweep(mailoutbox, peer
     assert "and 1 task(s) lost with their worker" in out.getvalue()
     lost.refresh_from_db()
     assert lost.status == "FAILED"
-    assert lost.exception_class_path == "scheduling.tasks.WorkerLost"
+    assert lost.exception_class_path == "scheduling.sweep.WorkerLost"
     [again] = DBTaskResult.objects.filter(args_kwargs=lost.args_kwargs).exclude(pk=lost.pk)
     assert again.status == "SUCCESSFUL"
     assert len(emails_to(mailoutbox, participant, "confirmed")) == 1  # the young run's: unsent
@@ -301,7 +301,7 @@ def test_emails_a_dead_worker_was_sending_are_sent_by_the_sweep(mailoutbox, peer
 def test_a_task_that_keeps_killing_its_worker_is_given_up_after_three_tries(peer, participant):
     from django_tasks_db.models import DBTaskResult
 
-    from scheduling.tasks import MAX_LOST, requeue_lost_tasks
+    from scheduling.sweep import MAX_LOST, requeue_lost_tasks
 
     book(peer, participant)
     requeued = []

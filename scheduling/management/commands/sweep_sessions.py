@@ -8,8 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from scheduling.services import sweep_stale_work
-from scheduling.tasks import requeue_lost_tasks
+from scheduling.sweep import requeue_lost_tasks, sweep_stale_work
 
 
 class Command(BaseCommand):
