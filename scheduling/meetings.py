@@ -139,8 +139,8 @@ def pause_after_disconnect(connection: ZoomConnection) -> None:
     ):
         notifications.queue_peer_alert(
             connection.peer,
-            Notification.Kind.ZOOM_BROKEN,
-            f"{connection.pk}:{connection.updated_at.isoformat()}",
+            kind=Notification.Kind.ZOOM_BROKEN,
+            event_key=f"{connection.pk}:{connection.updated_at.isoformat()}",
         )
 
 
@@ -491,8 +491,8 @@ def _tell_peer_it_failed(session_id: int) -> None:
         session = SupportSession.objects.select_related("peer").get(pk=session_id)
         notifications.queue_peer_alert(
             session.peer,
-            Notification.Kind.MEETING_FAILED,
-            f"session:{session.pk}:{session.calendar_sequence}",
+            kind=Notification.Kind.MEETING_FAILED,
+            event_key=f"session:{session.pk}:{session.calendar_sequence}",
             session=session,
         )
 

@@ -143,7 +143,7 @@ def announce_meeting(meeting_id: int, kind: str, sequence: int) -> str:
 
 
 def queue_peer_alert(
-    peer: User, kind: str, event_key: str, session: SupportSession | None = None
+    peer: User, *, kind: str, event_key: str, session: SupportSession | None = None
 ) -> bool:
     """A Zoom problem the peer must act on (loud, never silent). ``event_key`` dedupes it."""
     if not getattr(peer, PREFERENCE[Kind(kind)]):

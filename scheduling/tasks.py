@@ -1,4 +1,4 @@
-"""Old import paths of the scheduling tasks, kept for one release (until 0.3).
+"""Old import paths of the scheduling tasks, kept for one more release.
 
 Task rows queued before the tasks moved beside their bodies name these paths; a worker that runs
 such a row imports the task from here. Nothing in Peerakeet imports this module; new rows name

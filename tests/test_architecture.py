@@ -140,3 +140,22 @@ def test_the_check_finds_a_cycle_hidden_inside_a_function(tmp_path):
     known = modules(tmp_path, ("shop",))
     assert ("shop.orders", True) in imports(known["shop.billing"], "shop.billing", known)
     assert imports(known["shop.mail"], "shop.mail", known) == [("shop.orders", False)]
+
+
+def test_task_rows_queued_under_the_old_paths_still_run_the_same_tasks():
+    """Rows queued before the tasks moved name scheduling.tasks.*: they resolve to the same
+    tasks for one release (docs/operations.md, "Upgrading: queued task paths")."""
+    from django.utils.module_loading import import_string
+
+    from scheduling import meetings, notifications, sweep
+
+    for name, task in [
+        ("provision_meeting", meetings.provision_meeting),
+        ("remove_meeting", meetings.remove_meeting),
+        ("update_meeting", meetings.update_meeting),
+        ("send_notification", notifications.send_notification),
+        ("send_notifications", notifications.send_notifications),
+        ("announce_meeting", notifications.announce_meeting),
+        ("WorkerLost", sweep.WorkerLost),
+    ]:
+        assert import_string(f"scheduling.tasks.{name}") is task
