@@ -36,7 +36,7 @@ from django_tasks import task
 from peerakeet.lib.retry import Retry, backoff, settle
 from scheduling import notifications
 from scheduling.models import Notification, SupportSession, ZoomMeeting
-from scheduling.selectors import live_meeting
+from scheduling.selectors import live_meeting, uncertain_elsewhere
 from zoom.client import ZoomAPI, ZoomError, ZoomNotFound
 from zoom.models import ZoomConnection
 from zoom.outcomes import Next, outcome_of
@@ -194,6 +194,13 @@ def switch_to_connected_account(*, peer_id: int) -> list[ZoomMeeting]:
             )
             .exclude(host_zoom_user_id=connection.zoom_user_id)
         )
+        for session in SupportSession.objects.select_for_update().filter(
+            uncertain_elsewhere(connection), status=SupportSession.Status.CONFIRMED
+        ):
+            session.create_started_at = None
+            session.maybe_left_on_old_account_at = now
+            session.save(update_fields=["create_started_at", "maybe_left_on_old_account_at"])
+            request_provisioning(session)
         left = []
         for meeting in elsewhere:
             where = meeting.host_email or "your previous Zoom account"
@@ -382,29 +389,50 @@ def _claim(session_id: int) -> Claim:
             # Another run is creating right now; look again when its lease ends.
             wait = (started + LEASE - now).total_seconds() + 1
             return Claim(Step.WAIT, session, "another run holds the lease", wait=wait)
+        elsewhere = started is not None and _sent_to_another_account(session, connection)
         if not session.wants_zoom_meeting() or None in removed_at:
             if session.provisioning == Provisioning.PENDING:
                 session.provisioning = Provisioning.IDLE
                 session.save(update_fields=["provisioning", "updated_at"])
+            if elsewhere and connection is not None:
+                # This grant cannot look in the account the create went to: tell the peer.
+                session.create_started_at = None
+                session.maybe_left_on_old_account_at = now
+                session.save(update_fields=["create_started_at", "maybe_left_on_old_account_at"])
+                return Claim(Step.STOP, session, "a lost create may be in another zoom account")
             if started is not None and connected:
                 return Claim(Step.ORPHANS, session, connection=connection)
             return Claim(Step.STOP, session, "no meeting wanted")
-        if not connected:
+        if not connected or connection is None:
             session.provisioning = Provisioning.NEEDS_ZOOM
             session.save(update_fields=["provisioning", "updated_at"])
             return Claim(Step.STOP, session, "peer not connected")
+        if elsewhere:
+            # Only the account the create went to can say whether it made a meeting: the
+            # session waits for the peer to confirm the move to the new account (or go back).
+            session.provisioning = Provisioning.NEEDS_ZOOM
+            session.save(update_fields=["provisioning", "updated_at"])
+            return Claim(Step.STOP, session, "a lost create waits for the account switch")
         session.create_started_at = now
+        session.create_host_zoom_user_id = connection.zoom_user_id or ""
         session.provisioning = Provisioning.PENDING
         session.provisioning_attempts += 1
         session.save(
             update_fields=[
                 "create_started_at",
+                "create_host_zoom_user_id",
                 "provisioning",
                 "provisioning_attempts",
                 "updated_at",
             ]
         )
     return Claim(Step.CREATE, session, connection=connection, reconcile=started is not None)
+
+
+def _sent_to_another_account(session: SupportSession, connection: ZoomConnection | None) -> bool:
+    """The earlier create went to a Zoom user other than the one connected now."""
+    sent_to = session.create_host_zoom_user_id
+    return bool(sent_to) and connection is not None and connection.zoom_user_id != sent_to
 
 
 def _lock_session(session_id: int, *related: str) -> tuple[SupportSession, list[datetime | None]]:

@@ -82,6 +82,11 @@ class SupportSession(models.Model):
     # Set (and committed) before a create is sent: another run of the task stays off until the
     # lease ends, and afterwards reconciles with Zoom before creating again.
     create_started_at = models.DateTimeField(null=True, blank=True)
+    # The Zoom user that create was sent to: only that user's grant can look for it.
+    create_host_zoom_user_id = models.CharField(max_length=64, blank=True)
+    # A create whose answer was lost went to a Zoom account the peer has since moved away from:
+    # a meeting may exist there that Peerakeet cannot reach; the peer is asked to check.
+    maybe_left_on_old_account_at = models.DateTimeField(null=True, blank=True)
     # When the queued provisioning task is due; the sweep re-queues work overdue by minutes.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # What Zoom said when it refused to create the meeting (shown to the peer and to support).

@@ -197,6 +197,15 @@ def sessions_needing_a_link(peer: User, *, limit: int = 20) -> list[SupportSessi
     )
 
 
+def uncertain_elsewhere(connection: ZoomConnection) -> Q:
+    """Upcoming sessions of the connection's peer whose lost create went to another account."""
+    return Q(
+        peer_id=connection.peer_id,
+        create_started_at__isnull=False,
+        starts_at__gt=timezone.now(),
+    ) & ~Q(create_host_zoom_user_id__in=("", connection.zoom_user_id))
+
+
 @dataclass(frozen=True)
 class AccountSwitch:
     """Upcoming meetings made on a Zoom user other than the one connected now."""
@@ -225,10 +234,26 @@ def account_switch(peer: User) -> AccountSwitch | None:
         .values_list("host_email", flat=True)
     )
     hosts = list(elsewhere)
-    if not hosts:
+    # Sessions whose lost create went to the old account count too: they get new links as well.
+    uncertain = SupportSession.objects.filter(
+        uncertain_elsewhere(connection), status=Status.CONFIRMED
+    ).count()
+    if not hosts and not uncertain:
         return None
-    old = sorted({host or "your previous Zoom account" for host in hosts})
-    return AccountSwitch(len(hosts), old, connection.zoom_email)
+    old = sorted({host or "your previous Zoom account" for host in hosts}) or [
+        "your previous Zoom account"
+    ]
+    return AccountSwitch(len(hosts) + uncertain, old, connection.zoom_email)
+
+
+def sessions_maybe_left_on_old_accounts(peer: User) -> list[SupportSession]:
+    """Upcoming sessions for which a lost create may have made a meeting in an account the peer
+    moved away from (Peerakeet could not look there)."""
+    return list(
+        SupportSession.objects.filter(
+            peer=peer, maybe_left_on_old_account_at__isnull=False, ends_at__gt=timezone.now()
+        ).order_by("starts_at")
+    )
 
 
 def meetings_left_on_old_accounts(peer: User) -> list[ZoomMeeting]:

@@ -61,10 +61,18 @@ def sweep_stale_work(*, older_than: timedelta = STALE_AFTER) -> tuple[int, int]:
             removals += 1
         # A create a dead worker may have sent, whatever the session's status now: the task
         # adopts the meeting or, if it is no longer wanted, removes it.
-        uncertain = SupportSession.objects.filter(
-            create_started_at__lt=cutoff,
-            peer__zoom_connection__state=ZoomConnection.State.CONNECTED,
-        ).exclude(pk__in=[s.pk for s in stale])
+        uncertain = (
+            SupportSession.objects.filter(
+                create_started_at__lt=cutoff,
+                peer__zoom_connection__state=ZoomConnection.State.CONNECTED,
+            )
+            .filter(
+                # Only where the connected account can look (the others wait for the peer).
+                Q(create_host_zoom_user_id="")
+                | Q(create_host_zoom_user_id=F("peer__zoom_connection__zoom_user_id"))
+            )
+            .exclude(pk__in=[s.pk for s in stale])
+        )
         for session in uncertain:
             provision_meeting.enqueue(session.pk)
             provisions += 1

@@ -33,6 +33,7 @@ from scheduling.selectors import (
     meetings_left_on_old_accounts,
     past_page,
     sessions_for,
+    sessions_maybe_left_on_old_accounts,
     sessions_needing_a_link,
     upcoming_page,
 )
@@ -96,6 +97,7 @@ def _banner_context(peer: User) -> dict[str, Any]:
         "needing_link": sessions_needing_a_link(peer),
         "account_switch": account_switch(peer),
         "left_on_old_accounts": meetings_left_on_old_accounts(peer),
+        "maybe_left_on_old_accounts": sessions_maybe_left_on_old_accounts(peer),
     }
 
 

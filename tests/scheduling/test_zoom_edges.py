@@ -18,7 +18,7 @@ from scheduling.selectors import MOVE_WAITS, account_switch, link_state, session
 from scheduling.sweep import retry_failed_meetings, sweep_waiting_moves
 from tests.scheduling.conftest import book
 from tests.scheduling.mail import emails_to
-from tests.worker import run_until_quiet
+from tests.worker import run_until_quiet, run_worker
 from tests.zoom_support import BASIC, LICENSED, connect, zoom_user
 from zoom.services import connection_disconnect
 
@@ -167,6 +167,31 @@ def test_confirming_the_switch_gives_new_links_on_the_new_account_and_tells_each
     assert ZoomMeeting.objects.get(session=under_way).removed_at is None  # keeps its meeting
     assert len(emails_to(mailoutbox, participant, "link changed")) == 2  # once per session
     assert account_switch(connected_peer) is None
+
+
+def test_a_lost_create_on_the_old_account_waits_for_the_switch_and_is_listed_to_check(
+    client, connected_peer, participant, emulator
+):
+    emulator.inject_fault("create_meeting", "lost_response", next=1)
+    session = book(connected_peer, participant, starts_in=timedelta(days=2))
+    run_worker()  # the create reaches lee@'s Zoom; its answer is lost
+    connection_disconnect(peer=connected_peer)
+    connect(connected_peer, emulator, BASIC)
+    run_until_quiet()
+    casey = zoom_user(emulator, BASIC)["id"]
+
+    assert emulator.meetings(user_id=casey) == []  # no second meeting behind the peer's back
+    switch = account_switch(connected_peer)
+    assert switch is not None
+    assert switch.sessions == 1
+    services.zoom_account_switch(peer=connected_peer)
+    run_until_quiet()
+
+    session.refresh_from_db()
+    assert session.maybe_left_on_old_account_at is not None
+    assert len(emulator.meetings(user_id=casey)) == 1
+    client.force_login(connected_peer)
+    assert "Perhaps a meeting for the session" in client.get(reverse("scheduling:schedule")).text
 
 
 def test_a_move_of_a_meeting_on_the_old_account_waits_and_nothing_says_deleted(
