@@ -29,14 +29,13 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
 from peerakeet.lib.retry import Retry, backoff, settle
 from scheduling import notifications
 from scheduling.models import Notification, SupportSession, ZoomMeeting
-from scheduling.selectors import live_meeting, uncertain_elsewhere
+from scheduling.selectors import live_meeting, meetings_behind, uncertain_elsewhere
 from zoom.client import ZoomAPI, ZoomError, ZoomNotFound
 from zoom.models import ZoomConnection
 from zoom.outcomes import Next, outcome_of
@@ -129,25 +128,6 @@ def resume_after_connect(connection: ZoomConnection) -> None:
     )
     for meeting_id in behind.values_list("pk", flat=True):
         update_meeting.enqueue(meeting_id)
-
-
-def meetings_behind(*conditions: Q, **where: object) -> QuerySet[ZoomMeeting]:
-    """Live meetings whose Zoom time is not their session's (a move that waited for Zoom), for
-    sessions that have not ended."""
-    return (
-        ZoomMeeting.objects.filter(
-            *conditions,
-            removed_at__isnull=True,
-            removal_requested_at__isnull=True,
-            zoom_starts_at__isnull=False,
-            session__ends_at__gt=timezone.now(),
-            **where,
-        )
-        .exclude(
-            zoom_starts_at=F("session__starts_at"), zoom_duration=F("session__duration_minutes")
-        )
-        .order_by("pk")
-    )
 
 
 def pause_after_disconnect(connection: ZoomConnection) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -194,6 +194,25 @@ def sessions_needing_a_link(peer: User, *, limit: int = 20) -> list[SupportSessi
         .exclude(Exists(live))
         .select_related("participant")
         .order_by("starts_at")[:limit]
+    )
+
+
+def meetings_behind(*conditions: Q, **where: object) -> QuerySet[ZoomMeeting]:
+    """Live meetings whose Zoom time is not their session's (a move that waited for Zoom), for
+    sessions that have not ended."""
+    return (
+        ZoomMeeting.objects.filter(
+            *conditions,
+            removed_at__isnull=True,
+            removal_requested_at__isnull=True,
+            zoom_starts_at__isnull=False,
+            session__ends_at__gt=timezone.now(),
+            **where,
+        )
+        .exclude(
+            zoom_starts_at=F("session__starts_at"), zoom_duration=F("session__duration_minutes")
+        )
+        .order_by("pk")
     )
 
 
