@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks import task
 
@@ -122,6 +123,12 @@ def resume_after_connect(connection: ZoomConnection) -> None:
         meeting.removal_failed = ""
         meeting.save(update_fields=["removal_failed"])
         remove_meeting.enqueue(meeting.pk)
+    # Removals waiting in another account than the one connected now cannot be done from here.
+    _left_on_old_account(
+        ZoomMeeting.objects.filter(
+            session__peer_id=connection.peer_id, removal_requested_at__isnull=False
+        ).exclude(host_zoom_user_id=connection.zoom_user_id)
+    )
     # Moves that could not reach Zoom while it was disconnected are sent now.
     behind = meetings_behind(
         session__peer_id=connection.peer_id, host_zoom_user_id=connection.zoom_user_id
@@ -609,8 +616,7 @@ def remove(meeting_id: int, attempt: int) -> str | Retry:
         _removal_failed(meeting_id, "Zoom is no longer connected for this peer")
         return "grant gone"
     if connection.zoom_user_id != meeting.host_zoom_user_id:
-        where = meeting.host_email or "another Zoom account"
-        _removal_failed(meeting_id, f"The meeting is in {where}: delete it there")
+        _left_on_old_account(ZoomMeeting.objects.filter(pk=meeting_id))
         return "meeting on another zoom account"
     try:
         call_zoom(connection.pk, lambda api: api.delete_meeting(meeting.zoom_meeting_id))
@@ -639,6 +645,17 @@ def remove(meeting_id: int, attempt: int) -> str | Retry:
 
 def _removal_failed(meeting_id: int, why: str) -> None:
     ZoomMeeting.objects.filter(pk=meeting_id, removed_at__isnull=True).update(removal_failed=why)
+
+
+def _left_on_old_account(meetings: QuerySet[ZoomMeeting]) -> None:
+    """Meetings to remove that sit in a Zoom account the peer has moved away from: this grant
+    cannot reach them, so the peer is asked to delete them there (the Schedule page lists them).
+    Reconnecting that account still removes them."""
+    for meeting in meetings.filter(removed_at__isnull=True, left_on_old_account_at__isnull=True):
+        where = meeting.host_email or "your previous Zoom account"
+        meeting.removal_failed = f"Still in {where}: delete it there"[:200]
+        meeting.left_on_old_account_at = timezone.now()
+        meeting.save(update_fields=["removal_failed", "left_on_old_account_at"])
 
 
 # --- Moving --------------------------------------------------------------------------------

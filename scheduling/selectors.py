@@ -284,6 +284,7 @@ def meetings_left_on_old_accounts(peer: User) -> list[ZoomMeeting]:
             left_on_old_account_at__isnull=False,
             session__ends_at__gt=timezone.now(),
         )
+        .exclude(removal_failed="")  # removed after all: the peer reconnected that account
         .select_related("session")
         .order_by("session__starts_at")
     )
