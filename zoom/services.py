@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from zoom import vault, webhooks
+from zoom import scopes, vault, webhooks
 from zoom.client import TokenSet, ZoomAPI, ZoomError, ZoomOAuth, ZoomRequestError
 from zoom.models import AuditEvent, ZoomConnection
 from zoom.signals import connection_established, connection_lost, meeting_deleted
@@ -89,9 +89,11 @@ def connection_failed(*, peer: User, detail: str) -> None:
 
 
 def _require_scopes(peer: User, tokens: TokenSet) -> None:
-    """A grant without every scope we use would fail later, mid-booking: refuse it now."""
-    granted = set(tokens.scope.split())
-    missing = tuple(scope for scope in settings.ZOOM_SCOPES if scope not in granted)
+    """A grant that does not cover every need would fail later, mid-booking: refuse it now.
+
+    Granular or classic names both count (zoom.scopes); ``missing`` names what we ask for.
+    """
+    missing = tuple(need.granular for need in scopes.unmet(tokens.scope))
     if missing:
         _revoke_quietly(tokens.access_token)
         audit(
