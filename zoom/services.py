@@ -113,6 +113,33 @@ def _profile(tokens: TokenSet) -> dict[str, Any]:
     return profile
 
 
+def user_type(profile: dict[str, Any]) -> int | None:
+    """The Zoom user's ``type`` in a /users/me answer (1 = Basic); None when it is not there."""
+    value = profile.get("type")
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
+
+
+def connection_note_user_type(*, connection_id: int, profile: dict[str, Any]) -> bool:
+    """A fresh /users/me answer after a token refresh: keep the user type current (an upgraded
+    account stops being Basic). A connection ended, or bound to another Zoom user, since the
+    answer was asked for is left alone. True when the stored type changed."""
+    kind = user_type(profile)
+    if kind is None:
+        return False
+    changed = (
+        ZoomConnection.objects.filter(
+            pk=connection_id,
+            state=ZoomConnection.State.CONNECTED,
+            zoom_user_id=str(profile.get("id", "")),
+        )
+        .exclude(zoom_user_type=kind)
+        .update(zoom_user_type=kind, updated_at=timezone.now())
+    )
+    return changed > 0
+
+
 def _bind(*, peer: User, tokens: TokenSet, profile: dict[str, Any]) -> ZoomConnection:
     zoom_user_id = str(profile["id"])
     try:
@@ -126,6 +153,7 @@ def _bind(*, peer: User, tokens: TokenSet, profile: dict[str, Any]) -> ZoomConne
             connection.zoom_user_id = zoom_user_id
             connection.zoom_account_id = str(profile["account_id"])
             connection.zoom_email = str(profile.get("email", ""))[:254]
+            connection.zoom_user_type = user_type(profile)
             connection.connected_at = connection.refreshed_at = timezone.now()
             vault.store_tokens(connection, tokens)
             connection.save()
@@ -279,7 +307,7 @@ def _end_locked(
     connection.reason = reason
     _forget_zoom_email_in_audit(connection)
     # Zoom profile data goes with the tokens (Marketplace rule: delete the user's Zoom data).
-    connection.zoom_user_id = None
+    connection.zoom_user_id = connection.zoom_user_type = None
     connection.zoom_account_id = connection.zoom_email = connection.scopes = ""
     vault.erase_tokens(connection)
     connection.save()
