@@ -29,13 +29,14 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_tasks import task
 
 from peerakeet.lib.retry import Retry, backoff, settle
 from scheduling import notifications
 from scheduling.models import Notification, SupportSession, ZoomMeeting
-from scheduling.selectors import live_meeting
+from scheduling.selectors import live_meeting, uncertain_elsewhere
 from zoom.client import ZoomAPI, ZoomError, ZoomNotFound
 from zoom.models import ZoomConnection
 from zoom.outcomes import Next, outcome_of
@@ -122,6 +123,31 @@ def resume_after_connect(connection: ZoomConnection) -> None:
         meeting.removal_failed = ""
         meeting.save(update_fields=["removal_failed"])
         remove_meeting.enqueue(meeting.pk)
+    # Moves that could not reach Zoom while it was disconnected are sent now.
+    behind = meetings_behind(
+        session__peer_id=connection.peer_id, host_zoom_user_id=connection.zoom_user_id
+    )
+    for meeting_id in behind.values_list("pk", flat=True):
+        update_meeting.enqueue(meeting_id)
+
+
+def meetings_behind(*conditions: Q, **where: object) -> QuerySet[ZoomMeeting]:
+    """Live meetings whose Zoom time is not their session's (a move that waited for Zoom), for
+    sessions that have not ended."""
+    return (
+        ZoomMeeting.objects.filter(
+            *conditions,
+            removed_at__isnull=True,
+            removal_requested_at__isnull=True,
+            zoom_starts_at__isnull=False,
+            session__ends_at__gt=timezone.now(),
+            **where,
+        )
+        .exclude(
+            zoom_starts_at=F("session__starts_at"), zoom_duration=F("session__duration_minutes")
+        )
+        .order_by("pk")
+    )
 
 
 def pause_after_disconnect(connection: ZoomConnection) -> None:
@@ -142,6 +168,52 @@ def pause_after_disconnect(connection: ZoomConnection) -> None:
             kind=Notification.Kind.ZOOM_BROKEN,
             event_key=f"{connection.pk}:{connection.updated_at.isoformat()}",
         )
+
+
+def switch_to_connected_account(*, peer_id: int) -> list[ZoomMeeting]:
+    """The peer connected a Zoom user other than the one some upcoming meetings were made on,
+    saw what that means, and confirmed: each such session gets a new meeting on the connected
+    account, and its people are told the new link once (as LINK_CHANGED, when it exists). A
+    session in progress keeps its meeting until it ends. The old meetings cannot be removed
+    through the new grant: they are returned, and listed to the peer, to delete in the old
+    account."""
+    now = timezone.now()
+    with transaction.atomic():
+        connection = ZoomConnection.objects.select_for_update().get(peer_id=peer_id)
+        if not connection.is_connected:
+            return []
+        elsewhere = (
+            ZoomMeeting.objects.select_for_update(of=("self",))
+            .select_related("session")
+            .filter(
+                session__peer_id=peer_id,
+                session__status=SupportSession.Status.CONFIRMED,
+                session__starts_at__gt=now,
+                removed_at__isnull=True,
+                removal_requested_at__isnull=True,
+            )
+            .exclude(host_zoom_user_id=connection.zoom_user_id)
+        )
+        for session in SupportSession.objects.select_for_update().filter(
+            uncertain_elsewhere(connection), status=SupportSession.Status.CONFIRMED
+        ):
+            session.create_started_at = None
+            session.maybe_left_on_old_account_at = now
+            session.save(update_fields=["create_started_at", "maybe_left_on_old_account_at"])
+            request_provisioning(session)
+        left = []
+        for meeting in elsewhere:
+            where = meeting.host_email or "your previous Zoom account"
+            meeting.removed_at = meeting.left_on_old_account_at = now
+            meeting.removal_failed = f"Still in {where}: delete it there"[:200]
+            meeting.join_url_encrypted = meeting.passcode_encrypted = ""
+            meeting.save()
+            session = SupportSession.objects.select_for_update().get(pk=meeting.session_id)
+            session.calendar_sequence += 1
+            session.save(update_fields=["calendar_sequence", "updated_at"])
+            request_provisioning(session)
+            left.append(meeting)
+    return left
 
 
 def meeting_gone(zoom_meeting_id: int, *, host_zoom_user_id: str | None = None) -> bool:
@@ -199,7 +271,13 @@ def remove_meeting(meeting_id: int, attempt: int = 0) -> str:
 
 @task()
 def update_meeting(meeting_id: int, attempt: int = 0) -> str:
-    return settle(update(meeting_id, attempt), update_meeting, meeting_id, attempt + 1)
+    return settle(
+        update(meeting_id, attempt),
+        update_meeting,
+        meeting_id,
+        attempt + 1,
+        mark=lambda when: ZoomMeeting.objects.filter(pk=meeting_id).update(next_attempt_at=when),
+    )
 
 
 # --- Creating (flow 3) ---------------------------------------------------------------------
@@ -297,7 +375,8 @@ def _create(claim: Claim) -> str | Retry:
             sent = reconcile or outcome.maybe_sent
             return _transient(session.pk, session.provisioning_attempts, sent=sent)
         log.warning("Zoom refused a meeting for session %s: %s", session.pk, exc)
-        _release_claim(session.pk, Provisioning.FAILED, sent=reconcile)
+        _release_claim(session.pk, Provisioning.FAILED, sent=reconcile, error=str(exc))
+        _tell_peer_it_failed(session.pk)
         return "zoom refused the meeting"
     return _store(session.pk, connection, data)
 
@@ -313,29 +392,50 @@ def _claim(session_id: int) -> Claim:
             # Another run is creating right now; look again when its lease ends.
             wait = (started + LEASE - now).total_seconds() + 1
             return Claim(Step.WAIT, session, "another run holds the lease", wait=wait)
+        elsewhere = started is not None and _sent_to_another_account(session, connection)
         if not session.wants_zoom_meeting() or None in removed_at:
             if session.provisioning == Provisioning.PENDING:
                 session.provisioning = Provisioning.IDLE
                 session.save(update_fields=["provisioning", "updated_at"])
+            if elsewhere and connection is not None:
+                # This grant cannot look in the account the create went to: tell the peer.
+                session.create_started_at = None
+                session.maybe_left_on_old_account_at = now
+                session.save(update_fields=["create_started_at", "maybe_left_on_old_account_at"])
+                return Claim(Step.STOP, session, "a lost create may be in another zoom account")
             if started is not None and connected:
                 return Claim(Step.ORPHANS, session, connection=connection)
             return Claim(Step.STOP, session, "no meeting wanted")
-        if not connected:
+        if not connected or connection is None:
             session.provisioning = Provisioning.NEEDS_ZOOM
             session.save(update_fields=["provisioning", "updated_at"])
             return Claim(Step.STOP, session, "peer not connected")
+        if elsewhere:
+            # Only the account the create went to can say whether it made a meeting: the
+            # session waits for the peer to confirm the move to the new account (or go back).
+            session.provisioning = Provisioning.NEEDS_ZOOM
+            session.save(update_fields=["provisioning", "updated_at"])
+            return Claim(Step.STOP, session, "a lost create waits for the account switch")
         session.create_started_at = now
+        session.create_host_zoom_user_id = connection.zoom_user_id or ""
         session.provisioning = Provisioning.PENDING
         session.provisioning_attempts += 1
         session.save(
             update_fields=[
                 "create_started_at",
+                "create_host_zoom_user_id",
                 "provisioning",
                 "provisioning_attempts",
                 "updated_at",
             ]
         )
     return Claim(Step.CREATE, session, connection=connection, reconcile=started is not None)
+
+
+def _sent_to_another_account(session: SupportSession, connection: ZoomConnection | None) -> bool:
+    """The earlier create went to a Zoom user other than the one connected now."""
+    sent_to = session.create_host_zoom_user_id
+    return bool(sent_to) and connection is not None and connection.zoom_user_id != sent_to
 
 
 def _lock_session(session_id: int, *related: str) -> tuple[SupportSession, list[datetime | None]]:
@@ -422,6 +522,9 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
             session=session,
             zoom_meeting_id=int(data["id"]),
             host_zoom_user_id=connection.zoom_user_id or "",
+            host_email=connection.zoom_email,
+            zoom_starts_at=_zoom_time(data.get("start_time")),
+            zoom_duration=data.get("duration") if isinstance(data.get("duration"), int) else None,
             settings_overridden=_overrides(data.get("settings") or {}),
             removal_requested_at=None if still_wanted else timezone.now(),
         )
@@ -429,7 +532,10 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
         meeting.save()
         session.create_started_at = None
         session.provisioning = Provisioning.IDLE
-        session.save(update_fields=["create_started_at", "provisioning", "updated_at"])
+        session.provisioning_error = ""
+        session.save(
+            update_fields=["create_started_at", "provisioning", "provisioning_error", "updated_at"]
+        )
         if not still_wanted:
             remove_meeting.enqueue(meeting.pk)
             return "created, then removed: no longer wanted"
@@ -440,6 +546,16 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
         kind = Notification.Kind.LINK_CHANGED if removed_at else Notification.Kind.LINK_READY
         notifications.announce_meeting.enqueue(meeting.pk, kind, session.calendar_sequence)
     return "created"
+
+
+def _zoom_time(value: object) -> datetime | None:
+    """A meeting's ``start_time`` as Zoom wrote it (UTC, ``…Z``); None when unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _moved_since(session: SupportSession, data: dict[str, Any]) -> bool:
@@ -466,14 +582,18 @@ def _overrides(applied: dict[str, Any]) -> str:
     return "; ".join(found)
 
 
-def _release_claim(session_id: int, provisioning: str, *, sent: bool) -> None:
+def _release_claim(session_id: int, provisioning: str, *, sent: bool, error: str = "") -> None:
     """End this run's lease. ``sent``: the create may have reached Zoom, so keep the mark (the
-    next run then reconciles) but let it expire at once."""
+    next run then reconciles) but let it expire at once. ``error``: what Zoom said, kept for
+    the peer and support when the session is given up."""
     with transaction.atomic():
         session = SupportSession.objects.select_for_update().get(pk=session_id)
         session.create_started_at = timezone.now() - LEASE if sent else None
         session.provisioning = provisioning
-        session.save(update_fields=["create_started_at", "provisioning", "updated_at"])
+        session.provisioning_error = error[:300]
+        session.save(
+            update_fields=["create_started_at", "provisioning", "provisioning_error", "updated_at"]
+        )
 
 
 def _transient(session_id: int, attempts: int, *, sent: bool) -> str | Retry:
@@ -508,13 +628,13 @@ def remove(meeting_id: int, attempt: int) -> str | Retry:
     if meeting.removed_at is not None:
         return "already removed"
     connection = ZoomConnection.objects.filter(peer_id=meeting.session.peer_id).first()
-    if (
-        connection is None
-        or not connection.is_connected
-        or connection.zoom_user_id != meeting.host_zoom_user_id
-    ):
+    if connection is None or not connection.is_connected:
         _removal_failed(meeting_id, "Zoom is no longer connected for this peer")
         return "grant gone"
+    if connection.zoom_user_id != meeting.host_zoom_user_id:
+        where = meeting.host_email or "another Zoom account"
+        _removal_failed(meeting_id, f"The meeting is in {where}: delete it there")
+        return "meeting on another zoom account"
     try:
         call_zoom(connection.pk, lambda api: api.delete_meeting(meeting.zoom_meeting_id))
     except ZoomError as exc:
@@ -548,14 +668,21 @@ def _removal_failed(meeting_id: int, why: str) -> None:
 
 
 def update(meeting_id: int, attempt: int) -> str | Retry:
-    """Move the Zoom meeting to the session's current time, in place (PATCH keeps the link)."""
+    """Move the Zoom meeting to the session's current time, in place (PATCH keeps the link).
+
+    A move that cannot reach Zoom (disconnected, the grant refused, the meeting on another Zoom
+    account) waits: the meeting keeps the time Zoom has, the peer sees it, and the reconnect heal
+    or the sweep sends the move once Zoom is reachable.
+    """
     meeting = ZoomMeeting.objects.select_related("session").get(pk=meeting_id)
     session = meeting.session
     if meeting.removed_at is not None or meeting.removal_requested_at is not None:
         return "meeting no longer in use"
     connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
     if connection is None or not connection.is_connected:
-        return "zoom not connected"
+        return "zoom not connected: the move waits for a reconnect"
+    if connection.zoom_user_id != meeting.host_zoom_user_id:
+        return "the meeting is on another zoom account: the move waits"
     body = meeting_request(session, "")
     change = {key: body[key] for key in ("start_time", "duration", "timezone")}
     try:
@@ -570,4 +697,7 @@ def update(meeting_id: int, attempt: int) -> str | Retry:
         if outcome.rate_limited:
             return outcome.retry
         return Retry(outcome.delay, "zoom unavailable")
+    ZoomMeeting.objects.filter(pk=meeting_id).update(
+        zoom_starts_at=session.starts_at, zoom_duration=session.duration_minutes
+    )
     return "updated"

@@ -82,8 +82,15 @@ class SupportSession(models.Model):
     # Set (and committed) before a create is sent: another run of the task stays off until the
     # lease ends, and afterwards reconciles with Zoom before creating again.
     create_started_at = models.DateTimeField(null=True, blank=True)
+    # The Zoom user that create was sent to: only that user's grant can look for it.
+    create_host_zoom_user_id = models.CharField(max_length=64, blank=True)
+    # A create whose answer was lost went to a Zoom account the peer has since moved away from:
+    # a meeting may exist there that Peerakeet cannot reach; the peer is asked to check.
+    maybe_left_on_old_account_at = models.DateTimeField(null=True, blank=True)
     # When the queued provisioning task is due; the sweep re-queues work overdue by minutes.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # What Zoom said when it refused to create the meeting (shown to the peer and to support).
+    provisioning_error = models.CharField(max_length=300, blank=True)
     # The calendar file's SEQUENCE: bumped on every change people are told about (RFC 5545).
     calendar_sequence = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
@@ -163,10 +170,20 @@ class ZoomMeeting(models.Model):
     settings_overridden = models.CharField(
         max_length=300, blank=True, help_text="What Zoom applied differently from what we asked."
     )
+    # The Zoom account it lives on, as the peer knows it ("lee@…"): said to the peer when they
+    # connect another account, and erased with the rest of the Zoom profile when the app is removed.
+    host_email = models.EmailField(blank=True)
+    # The time and length Zoom has: a move that could not reach Zoom leaves them behind the
+    # session's until Zoom is reachable again (the reconnect heal and the sweep send it).
+    zoom_starts_at = models.DateTimeField(null=True, blank=True)
+    zoom_duration = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     removal_requested_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     removal_failed = models.CharField(max_length=200, blank=True)
+    # Replaced by a meeting on the peer's new Zoom account: it still exists in the old account,
+    # which Peerakeet can no longer reach; the peer is asked to delete it there.
+    left_on_old_account_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -184,6 +201,15 @@ class ZoomMeeting(models.Model):
     @property
     def is_live(self) -> bool:
         return self.removed_at is None
+
+    def is_in_step_with(self, session: SupportSession) -> bool:
+        """Zoom has the session's time and length (unknown counts as yes: rows from before)."""
+        if self.zoom_starts_at is None:
+            return True
+        return (self.zoom_starts_at, self.zoom_duration) == (
+            session.starts_at,
+            session.duration_minutes,
+        )
 
     def _data(self, column: str) -> str:
         return f"zoom-meeting:{self.session_id}:{self.zoom_meeting_id}:{column}"

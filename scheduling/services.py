@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -19,8 +20,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from scheduling import notifications
-from scheduling.meetings import move_meeting, release_meeting, request_provisioning
-from scheduling.models import Notification, SupportSession
+from scheduling.meetings import (
+    move_meeting,
+    release_meeting,
+    request_provisioning,
+    switch_to_connected_account,
+)
+from scheduling.models import Notification, SupportSession, ZoomMeeting
 
 Status = SupportSession.Status
 Kind = Notification.Kind
@@ -173,6 +179,40 @@ def session_complete(*, session: SupportSession, by: User) -> SupportSession:
         session.status = Status.COMPLETED
         session.save(update_fields=["status", "updated_at"])
     return session
+
+
+# A peer's "Try again" is honoured at most this often per session.
+RETRY_MEETING_EVERY = timedelta(minutes=1)
+
+
+def session_retry_meeting(*, session: SupportSession, by: User) -> SupportSession:
+    """The peer asks Peerakeet to try the Zoom meeting again after it failed. Idempotent: while
+    a meeting is being prepared or exists, nothing more is queued."""
+    with transaction.atomic():
+        session = _locked(session, by, peer_only=True)
+        _require_status(session, {Status.CONFIRMED}, "retry the meeting of")
+        if not session.wants_zoom_meeting():
+            raise SessionError(
+                "This session does not need a Zoom meeting (it has a link or has ended).",
+                code="no_meeting_wanted",
+            )
+        if session.provisioning == SupportSession.Provisioning.PENDING:
+            return session
+        # Counted in the shared cache: every web process honours the same minute.
+        if not cache.add(f"retry-meeting:{session.reference}", 1, RETRY_MEETING_EVERY.seconds):
+            raise SessionError(
+                "Peerakeet tried a moment ago. Wait a minute before trying again.",
+                code="too_soon",
+            )
+        request_provisioning(session)
+    return session
+
+
+def zoom_account_switch(*, peer: User) -> list[ZoomMeeting]:
+    """The peer confirms moving upcoming sessions to the Zoom account connected now (see
+    scheduling.meetings.switch_to_connected_account); the meetings left in the old account."""
+    _require_peer(peer)
+    return switch_to_connected_account(peer_id=peer.pk)
 
 
 def session_set_manual_link(*, session: SupportSession, by: User, link: str) -> SupportSession:

@@ -11,12 +11,18 @@ from datetime import timedelta
 
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from scheduling.meetings import provision_meeting, remove_meeting
+from scheduling.meetings import (
+    meetings_behind,
+    provision_meeting,
+    remove_meeting,
+    request_provisioning,
+    update_meeting,
+)
 from scheduling.models import SupportSession, ZoomMeeting
 from zoom.models import ZoomConnection
 
@@ -28,6 +34,8 @@ STALE_AFTER = timedelta(minutes=2)
 LOST_AFTER = timedelta(minutes=10)
 # A task lost this many times is itself what kills its workers (out of memory, say): stop.
 MAX_LOST = 3
+# A session whose meeting Zoom refused is tried again this often, until it starts.
+RETRY_FAILED_EVERY = timedelta(days=1)
 
 
 def sweep_stale_work(*, older_than: timedelta = STALE_AFTER) -> tuple[int, int]:
@@ -53,14 +61,60 @@ def sweep_stale_work(*, older_than: timedelta = STALE_AFTER) -> tuple[int, int]:
             removals += 1
         # A create a dead worker may have sent, whatever the session's status now: the task
         # adopts the meeting or, if it is no longer wanted, removes it.
-        uncertain = SupportSession.objects.filter(
-            create_started_at__lt=cutoff,
-            peer__zoom_connection__state=ZoomConnection.State.CONNECTED,
-        ).exclude(pk__in=[s.pk for s in stale])
+        uncertain = (
+            SupportSession.objects.filter(
+                create_started_at__lt=cutoff,
+                peer__zoom_connection__state=ZoomConnection.State.CONNECTED,
+            )
+            .filter(
+                # Only where the connected account can look (the others wait for the peer).
+                Q(create_host_zoom_user_id="")
+                | Q(create_host_zoom_user_id=F("peer__zoom_connection__zoom_user_id"))
+            )
+            .exclude(pk__in=[s.pk for s in stale])
+        )
         for session in uncertain:
             provision_meeting.enqueue(session.pk)
             provisions += 1
     return provisions, removals
+
+
+def sweep_waiting_moves(*, older_than: timedelta = STALE_AFTER) -> int:
+    """Send the moves that waited for Zoom (a refused grant, a lost worker) for meetings whose
+    host is connected again: how many were queued. The reconnect heal sends most of them at
+    once; this catches the rest."""
+    cutoff = timezone.now() - older_than
+    behind = meetings_behind(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=cutoff),
+        session__updated_at__lt=cutoff,
+        session__peer__zoom_connection__state=ZoomConnection.State.CONNECTED,
+        host_zoom_user_id=F("session__peer__zoom_connection__zoom_user_id"),
+    )
+    queued = 0
+    with transaction.atomic():
+        for meeting_id in behind.values_list("pk", flat=True):
+            update_meeting.enqueue(meeting_id)
+            queued += 1
+    return queued
+
+
+def retry_failed_meetings(*, every: timedelta = RETRY_FAILED_EVERY) -> int:
+    """Sessions whose Zoom meeting could not be made are tried again once a day until they
+    start, whatever Zoom said: an account setting may have been fixed meanwhile."""
+    now = timezone.now()
+    retried = 0
+    with transaction.atomic():
+        failed = SupportSession.objects.select_for_update(skip_locked=True).filter(
+            status=SupportSession.Status.CONFIRMED,
+            provisioning=SupportSession.Provisioning.FAILED,
+            manual_link="",
+            starts_at__gt=now,
+            updated_at__lt=now - every,
+            peer__zoom_connection__state=ZoomConnection.State.CONNECTED,
+        )
+        for session in failed:
+            retried += request_provisioning(session)
+    return retried
 
 
 class WorkerLost(Exception):
