@@ -203,16 +203,19 @@ def switch_to_connected_account(*, peer_id: int) -> list[ZoomMeeting]:
     return left
 
 
-def meeting_gone(zoom_meeting_id: int) -> bool:
+def meeting_gone(zoom_meeting_id: int, *, host_zoom_user_id: str | None = None) -> bool:
     """The host deleted the meeting inside Zoom (webhook, or noticed at join or update).
 
     The session shows it; if it still wants a meeting and the peer is connected, it gets a new
-    one, and both people are told the link changed.
+    one, and both people are told the link changed. With ``host_zoom_user_id``, only a meeting
+    that Zoom user hosts counts: Zoom reuses the ids of expired meetings, and a webhook about
+    another host's meeting says nothing about ours.
     """
+    owned = {} if host_zoom_user_id is None else {"host_zoom_user_id": host_zoom_user_id}
     with transaction.atomic():
         meeting = (
             ZoomMeeting.objects.select_for_update()
-            .filter(zoom_meeting_id=zoom_meeting_id, removed_at__isnull=True)
+            .filter(zoom_meeting_id=zoom_meeting_id, removed_at__isnull=True, **owned)
             .first()
         )
         if meeting is None:
