@@ -169,7 +169,10 @@ class JoinInfoOut(Schema):
 class SessionDetailOut(SessionOut):
     join: JoinInfoOut | None = Field(description="For a confirmed session.")
     private_note: str | None = Field(description="The peer's own note; null for the participant.")
-    warning: str | None = Field(description="For the peer: what Zoom applied differently.")
+    warning: str | None = Field(
+        description="For the peer: what to know about the Zoom meeting (settings Zoom applied "
+        "differently, a move waiting for Zoom, a free account's 40-minute limit, why Zoom refused)."
+    )
 
 
 class JoinOut(Schema):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import active_user_by_email, certified_peers
 from scheduling.models import SupportSession
+from zoom.selectors import zoom_meeting_limit
 
 DURATIONS = [
     (30, "30 minutes"),
@@ -78,6 +79,15 @@ class SessionCreateForm(_When):
         "manual_link",
         "private_note",
     ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = zoom_meeting_limit(self.viewer)
+        if limit is not None:
+            self.fields["duration_minutes"].help_text = (
+                f"Your Zoom account is a free (Basic) account: Zoom ends its meetings at {limit} "
+                f"minutes. Choose {limit} minutes or less, or add your own meeting link below."
+            )
 
     def clean_participant_email(self) -> User:
         user = active_user_by_email(self.cleaned_data["participant_email"])

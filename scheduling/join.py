@@ -75,7 +75,7 @@ def _check_in_zoom(session: SupportSession, meeting: ZoomMeeting) -> dict[str, A
     try:
         return call_zoom(connection.pk, lambda api: api.get_meeting(zoom_meeting_id))
     except ZoomNotFound:
-        meeting_gone(zoom_meeting_id)
+        meeting_gone(zoom_meeting_id, host_zoom_user_id=meeting.host_zoom_user_id)
         raise JoinRefused(
             "The host deleted this Zoom meeting in Zoom. Peerakeet is preparing a new one: "
             "reload this page in a minute.",

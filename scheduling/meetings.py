@@ -687,7 +687,7 @@ def update(meeting_id: int, attempt: int) -> str | Retry:
     except ZoomError as exc:
         outcome = outcome_of(exc, attempt=attempt + 1)
         if outcome.next == Next.GONE:
-            meeting_gone(meeting.zoom_meeting_id)
+            meeting_gone(meeting.zoom_meeting_id, host_zoom_user_id=meeting.host_zoom_user_id)
             return "meeting was deleted in Zoom"
         if outcome.next == Next.RECONNECT:
             return outcome.reason

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from scheduling.models import SupportSession, ZoomMeeting
 from zoom.models import ZoomConnection
+from zoom.selectors import connection_of, cut_off, limit_of
 
 Status = SupportSession.Status
 Provisioning = SupportSession.Provisioning
@@ -152,7 +153,31 @@ def _zoom_warning(session: SupportSession, meeting: ZoomMeeting) -> tuple[str, b
 
 
 def link_state(session: SupportSession) -> LinkState:
-    """The session's meeting link in words (the guide's and the issue's wording)."""
+    """The session's meeting link in words (the guide's and the issue's wording), with what
+    the peer should know about its Zoom meeting."""
+    state = _link_state(session)
+    limit = _time_limit_warning(session)
+    if not limit:
+        return state
+    return replace(state, warning=f"{state.warning} {limit}".strip())
+
+
+def _time_limit_warning(session: SupportSession) -> str:
+    """A free (Basic) Zoom host's meetings end at 40 minutes: say so for a longer session that
+    is to get a Zoom meeting (read from the joined connection: no query)."""
+    if session.manual_link or session.status not in (Status.REQUESTED, Status.CONFIRMED):
+        return ""
+    limit = limit_of(_connection(session))
+    if not cut_off(session.duration_minutes, limit):
+        return ""
+    return (
+        f"Your Zoom account is a free (Basic) account: Zoom will end this meeting at {limit} "
+        f"minutes, before the session's {session.duration_minutes} minutes are over. Shorten the "
+        f"session to {limit} minutes, or add your own meeting link."
+    )
+
+
+def _link_state(session: SupportSession) -> LinkState:
     meeting = live_meeting(session)
     if session.status in (Status.DECLINED, Status.CANCELLED):
         if meeting is not None and meeting.removal_failed:
@@ -227,64 +252,69 @@ def uncertain_elsewhere(connection: ZoomConnection) -> Q:
 
 @dataclass(frozen=True)
 class AccountSwitch:
-    """Upcoming meetings made on a Zoom user other than the one connected now."""
+    """Upcoming sessions whose meetings were made on a Zoom user other than the one connected
+    now (or whose lost create went there): what moving to the new account would change."""
 
     sessions: int
     old_accounts: list[str]
     new_account: str
 
 
-def account_switch(peer: User) -> AccountSwitch | None:
-    """What moving to the connected Zoom account would change, before the peer confirms it."""
-    connection = ZoomConnection.objects.filter(
-        peer=peer, state=ZoomConnection.State.CONNECTED
-    ).first()
-    if connection is None:
-        return None
-    elsewhere = (
-        ZoomMeeting.objects.filter(
-            session__peer=peer,
-            session__status=Status.CONFIRMED,
-            session__starts_at__gt=timezone.now(),
-            removed_at__isnull=True,
-            removal_requested_at__isnull=True,
-        )
-        .exclude(host_zoom_user_id=connection.zoom_user_id)
-        .values_list("host_email", flat=True)
+@dataclass(frozen=True)
+class AccountNotices:
+    """What the peer must act on after connecting another Zoom account (the Schedule banners)."""
+
+    switch: AccountSwitch | None
+    left_meetings: list[ZoomMeeting]  # still in an old account: delete them there
+    maybe_left: list[SupportSession]  # a lost create may have made one in an old account
+
+
+def account_notices(peer: User) -> AccountNotices:
+    """Three queries whatever the diary: the connection, the meetings, the sessions."""
+    now = timezone.now()
+    connection = connection_of(peer)
+    if connection is not None and not connection.is_connected:
+        connection = None
+    current = connection.zoom_user_id if connection is not None else None
+    elsewhere_q = Q(
+        session__status=Status.CONFIRMED,
+        session__starts_at__gt=now,
+        removed_at__isnull=True,
+        removal_requested_at__isnull=True,
+    ) & ~Q(host_zoom_user_id=current)
+    left_q = Q(left_on_old_account_at__isnull=False, session__ends_at__gt=now) & ~Q(
+        removal_failed=""  # removed after all: the peer reconnected that account
     )
-    hosts = list(elsewhere)
-    # Sessions whose lost create went to the old account count too: they get new links as well.
-    uncertain = SupportSession.objects.filter(
-        uncertain_elsewhere(connection), status=Status.CONFIRMED
-    ).count()
-    if not hosts and not uncertain:
-        return None
-    old = sorted({host or "your previous Zoom account" for host in hosts}) or [
-        "your previous Zoom account"
-    ]
-    return AccountSwitch(len(hosts) + uncertain, old, connection.zoom_email)
-
-
-def sessions_maybe_left_on_old_accounts(peer: User) -> list[SupportSession]:
-    """Upcoming sessions for which a lost create may have made a meeting in an account the peer
-    moved away from (Peerakeet could not look there)."""
-    return list(
-        SupportSession.objects.filter(
-            peer=peer, maybe_left_on_old_account_at__isnull=False, ends_at__gt=timezone.now()
-        ).order_by("starts_at")
-    )
-
-
-def meetings_left_on_old_accounts(peer: User) -> list[ZoomMeeting]:
-    """Meetings replaced after a switch of Zoom account, still in the old one, for sessions
-    that have not ended: the peer is asked to delete them there."""
-    return list(
-        ZoomMeeting.objects.filter(
-            session__peer=peer,
-            left_on_old_account_at__isnull=False,
-            session__ends_at__gt=timezone.now(),
-        )
-        .exclude(removal_failed="")  # removed after all: the peer reconnected that account
+    meetings = list(
+        ZoomMeeting.objects.filter(session__peer=peer)
+        .filter((elsewhere_q if connection is not None else Q(pk__in=[])) | left_q)
         .select_related("session")
         .order_by("session__starts_at")
     )
+    maybe_q = Q(maybe_left_on_old_account_at__isnull=False, ends_at__gt=now)
+    uncertain_q = (
+        uncertain_elsewhere(connection) & Q(status=Status.CONFIRMED)
+        if connection is not None
+        else Q(pk__in=[])
+    )
+    sessions = list(
+        SupportSession.objects.filter(peer=peer).filter(maybe_q | uncertain_q).order_by("starts_at")
+    )
+    left = [m for m in meetings if m.left_on_old_account_at is not None and m.removal_failed]
+    hosts = [m.host_email for m in meetings if m not in left]
+    uncertain = [s for s in sessions if s.create_started_at is not None]
+    switch = None
+    if connection is not None and (hosts or uncertain):
+        old = sorted({host or "your previous Zoom account" for host in hosts})
+        switch = AccountSwitch(
+            len(hosts) + len(uncertain),
+            old or ["your previous Zoom account"],
+            connection.zoom_email,
+        )
+    maybe = [s for s in sessions if s.maybe_left_on_old_account_at is not None]
+    return AccountNotices(switch, left, maybe)
+
+
+def account_switch(peer: User) -> AccountSwitch | None:
+    """What moving to the connected Zoom account would change, before the peer confirms it."""
+    return account_notices(peer).switch

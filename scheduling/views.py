@@ -27,13 +27,11 @@ from scheduling.join import JoinRefused, join_target
 from scheduling.models import SupportSession
 from scheduling.selectors import (
     Page,
-    account_switch,
+    account_notices,
     is_preparing,
     link_state,
-    meetings_left_on_old_accounts,
     past_page,
     sessions_for,
-    sessions_maybe_left_on_old_accounts,
     sessions_needing_a_link,
     upcoming_page,
 )
@@ -93,11 +91,12 @@ def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
 
 def _banner_context(peer: User) -> dict[str, Any]:
     """What the peer must act on about Zoom: sessions without a link, a new Zoom account."""
+    notices = account_notices(peer)
     return {
         "needing_link": sessions_needing_a_link(peer),
-        "account_switch": account_switch(peer),
-        "left_on_old_accounts": meetings_left_on_old_accounts(peer),
-        "maybe_left_on_old_accounts": sessions_maybe_left_on_old_accounts(peer),
+        "account_switch": notices.switch,
+        "left_on_old_accounts": notices.left_meetings,
+        "maybe_left_on_old_accounts": notices.maybe_left,
     }
 
 

@@ -15,13 +15,27 @@ def zoom_meeting_limit(peer: User) -> int | None:
 
     From the user type read at connect and at each token refresh; None without a connection.
     """
-    kind = (
-        ZoomConnection.objects.filter(peer_id=peer.pk)
-        .exclude(state=ZoomConnection.State.DISCONNECTED)
-        .values_list("zoom_user_type", flat=True)
-        .first()
+    return limit_of(connection_of(peer))
+
+
+def connection_of(peer: User) -> ZoomConnection | None:
+    """The peer's connection through the user's own relation, so the pages of one request that
+    ask (the form, the banners) share one query."""
+    try:
+        return peer.zoom_connection
+    except ZoomConnection.DoesNotExist:
+        return None
+
+
+def limit_of(connection: ZoomConnection | None) -> int | None:
+    """``zoom_meeting_limit`` for a connection already read (no query)."""
+    if connection is None or connection.state == ZoomConnection.State.DISCONNECTED:
+        return None
+    return (
+        BASIC_MEETING_MINUTES
+        if connection.zoom_user_type == ZoomConnection.UserType.BASIC
+        else None
     )
-    return BASIC_MEETING_MINUTES if kind == ZoomConnection.UserType.BASIC else None
 
 
 def cut_off(duration_minutes: int, limit: int | None) -> bool:
