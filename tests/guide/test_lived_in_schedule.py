@@ -1,0 +1,41 @@
+"""Issue #17: on a diary that has lived a week, every upcoming card on the Schedule page offers
+its actions, to the peer and to each participant, at desktop and phone widths."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.diary import expected_actions
+from tests.guide.walk import assert_accessible, fits_the_screen, sign_in
+from tests.worker import run_until_quiet
+from tests.zoom_support import connect
+from zoom_emulator.testing import EmulatorControl
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+@pytest.mark.parametrize("who", ["peer", "new_york", "berlin"])
+def test_every_upcoming_card_offers_its_actions(
+    browser: Browser, live_server, live_emulator: EmulatorControl, lived_in, who, width
+):
+    connect(lived_in.peer, live_emulator)  # the confirmed sessions get their Zoom meetings
+    run_until_quiet()
+    viewer = getattr(lived_in, who)
+    w, h = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": h}, is_mobile=width == "phone")
+    page = context.new_page()
+    sign_in(page, live_server, viewer.email)
+
+    mine = [s for s in lived_in.upcoming() if s.is_member(viewer)]
+    assert mine
+    for session in mine:
+        card = page.locator(f"#session-{session.pk}")
+        for action in sorted(expected_actions(session, as_peer=who == "peer")):
+            role = "link" if action == "Join Session" else "button"
+            expect(card.get_by_role(role, name=action)).to_be_visible()
+    assert fits_the_screen(page)
+    assert_accessible(page)
+    context.close()
