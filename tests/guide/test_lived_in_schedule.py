@@ -3,26 +3,38 @@ its actions, to the peer and to each participant, at desktop and phone widths.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.diary import expected_actions
-from tests.guide.walk import assert_accessible, fits_the_screen, sign_in
+from tests.diary import FROZEN_NOW, expected_actions
+from tests.guide.walk import assert_accessible, fits_the_screen, shot, sign_in
 from tests.worker import run_until_quiet
 from tests.zoom_support import connect
 from zoom_emulator.testing import EmulatorControl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+# docs/user-guide.md shows the peer's and the New York participant's pages.
+SHOTS = {"peer": "schedule-peer", "new_york": "schedule-participant"}
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
 @pytest.mark.parametrize("who", ["peer", "new_york", "berlin"])
 def test_every_upcoming_card_offers_its_actions(
-    browser: Browser, live_server, live_emulator: EmulatorControl, lived_in, who, width
+    browser: Browser,
+    live_server,
+    live_emulator: EmulatorControl,
+    lived_in,
+    frozen_clock,
+    who,
+    width,
 ):
     connect(lived_in.peer, live_emulator)  # the confirmed sessions get their Zoom meetings
     run_until_quiet()
+    # However long the set-up took, the page is seen at the same moment (stable screenshots).
+    frozen_clock.move_to(FROZEN_NOW + timedelta(seconds=5))
     viewer = getattr(lived_in, who)
     w, h = WIDTHS[width]
     context = browser.new_context(viewport={"width": w, "height": h}, is_mobile=width == "phone")
@@ -34,8 +46,14 @@ def test_every_upcoming_card_offers_its_actions(
     for session in mine:
         card = page.locator(f"#session-{session.pk}")
         for action in sorted(expected_actions(session, as_peer=who == "peer")):
-            role = "link" if action == "Join Session" else "button"
-            expect(card.get_by_role(role, name=action)).to_be_visible()
+            control = (
+                card.get_by_role("link", name=action)
+                if action == "Join Session"
+                else card.get_by_role("button", name=action)
+            )
+            expect(control).to_be_visible()
     assert fits_the_screen(page)
     assert_accessible(page)
+    if who in SHOTS:
+        shot(page, SHOTS[who] if width == "desktop" else SHOTS[who].replace("-", "-phone-", 1))
     context.close()

@@ -52,7 +52,6 @@ def test_a_peer_creates_a_video_session_and_peerakeet_creates_the_zoom_meeting(
     stored = ZoomMeeting.objects.get(session=SupportSession.objects.get())
     assert stored.zoom_meeting_id == meeting["id"]
     assert f"/j/{meeting['id']}?pwd=" in stored.join_url
-    shot(page, "schedule-peer")
 
     card.get_by_role("link", name=f"Video session with {participant.display_name}").click()
     expect(page.get_by_role("heading", name="Video session with")).to_be_visible()
