@@ -19,6 +19,7 @@ from django.utils import formats, timezone
 from accounts.models import User
 from scheduling.models import SupportSession
 from scheduling.selectors import LinkState, Page, link_state, sessions_for
+from scheduling.wording import link_words
 
 Status = SupportSession.Status
 CALLED_OFF = (Status.DECLINED, Status.CANCELLED)
@@ -29,7 +30,8 @@ BESIDE_LIMIT = 20
 @dataclass(frozen=True)
 class Card:
     session: SupportSession
-    state: LinkState
+    state: LinkState  # what the system knows (the page polls while it says "Preparing")
+    words: LinkState  # the same, said to the viewer (scheduling.wording)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,10 @@ def beside_the_upcoming(user: User, now: datetime) -> list[SupportSession]:
 
 
 def build_agenda(user: User, upcoming: Page, past: Page, *, now: datetime) -> Agenda:
+    def _card(session: SupportSession) -> Card:
+        state = link_state(session)
+        return Card(session, state, link_words(state, session, user))
+
     agenda = Agenda()
     beside = beside_the_upcoming(user, now)
     answer = [s for s in beside if s.status == Status.REQUESTED] if upcoming.number == 1 else []
@@ -80,15 +86,11 @@ def build_agenda(user: User, upcoming: Page, past: Page, *, now: datetime) -> Ag
         agenda.countdown = countdown(agenda.next.session, now)
     ahead += [s for s in beside if s.status in CALLED_OFF and _on_this_page(s, upcoming)]
     ahead.sort(key=lambda s: (s.starts_at, s.pk))
-    _file_by_day(agenda, ahead, user, now)
+    _file_by_day(agenda, [_card(s) for s in ahead], user, now)
     agenda.past = [
         _card(s) for s in past.sessions if not (s.status in CALLED_OFF and s.starts_at > now)
     ]
     return agenda
-
-
-def _card(session: SupportSession) -> Card:
-    return Card(session, link_state(session))
 
 
 def _on_this_page(session: SupportSession, upcoming: Page) -> bool:
@@ -99,15 +101,15 @@ def _on_this_page(session: SupportSession, upcoming: Page) -> bool:
     return after_first and before_last
 
 
-def _file_by_day(agenda: Agenda, sessions: list[SupportSession], user: User, now: datetime) -> None:
+def _file_by_day(agenda: Agenda, cards: list[Card], user: User, now: datetime) -> None:
     today = timezone.localtime(now, user.tz).date()
     days: dict[date, list[Card]] = {}
-    for session in sessions:
-        day = timezone.localtime(session.starts_at, user.tz).date()
+    for card in cards:
+        day = timezone.localtime(card.session.starts_at, user.tz).date()
         if day <= today:
-            agenda.today.append(_card(session))
+            agenda.today.append(card)
         else:
-            days.setdefault(day, []).append(_card(session))
+            days.setdefault(day, []).append(card)
     agenda.later = [Day(day, day_label(day, today), cards) for day, cards in days.items()]
 
 

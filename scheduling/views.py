@@ -36,6 +36,7 @@ from scheduling.selectors import (
     sessions_needing_a_link,
     upcoming_page,
 )
+from scheduling.wording import link_words
 
 FIELD_OF_CODE = {
     "in_the_past": "starts_at",
@@ -206,7 +207,7 @@ def _render_detail(
     context = {
         "nav": "schedule",
         "session": session,
-        "state": link_state(session),
+        "state": link_words(link_state(session), session, user),
         "is_peer": session.peer_id == user.pk,
         "link_form": ManualLinkForm(initial={"manual_link": session.manual_link}),
         "reschedule_form": RescheduleForm(

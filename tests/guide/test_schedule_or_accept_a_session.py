@@ -67,7 +67,7 @@ def test_a_participant_requests_an_audio_session_and_the_peer_accepts_it(
     request_a_session(page, peer, minutes_from_now(2 * 24 * 60), modality="Audio")
     card = session_card(page, peer.display_name)
     expect(card).to_contain_text("Requested")
-    expect(card).to_contain_text("A Zoom meeting is created when the peer accepts")
+    expect(card).to_contain_text(f"Waiting for {peer.display_name} to accept")
     shot(page, "schedule-participant-requested")
     assert live_emulator.calls("create_meeting") == []  # requested is not yet confirmed
 
@@ -88,7 +88,9 @@ def test_a_participant_requests_an_audio_session_and_the_peer_accepts_it(
     page.reload()
     card = session_card(page, peer.display_name)
     expect(card).to_contain_text("Confirmed")
-    expect(card).to_contain_text("Zoom meeting ready")
+    expect(card).to_contain_text("Your session link is ready: Join Session opens Zoom")
     card.get_by_role("link", name=f"Audio session with {peer.display_name}").click()
-    expect(page.locator("dd.link-state")).to_have_text("Zoom meeting ready")
+    expect(page.locator("dd.link-state")).to_have_text(
+        "Your session link is ready: Join Session opens Zoom"
+    )
     shot(page, "session-participant")

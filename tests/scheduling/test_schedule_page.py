@@ -287,7 +287,7 @@ def test_times_are_shown_in_the_viewers_time_zone(client, peer, participant):
 
     local = nine_utc.astimezone(participant.tz)
     assert local.strftime("%-I:%M") in page
-    assert "America/Chicago" in page
+    assert "Central Time (Chicago)" in page
 
 
 def test_the_request_form_offers_only_certified_peers(client, peer, participant, stranger, staff):
