@@ -28,25 +28,30 @@ def zone_name(viewer: User, when: object = None) -> SafeString:
 
 @register.simple_tag
 def session_time(session: SupportSession, viewer: User, long: bool = False) -> SafeString:
-    """When ``session`` starts for ``viewer``, then for the other person if their zone differs."""
+    """When ``session`` starts for ``viewer``; the long form names the zone."""
     mine = timezone.localtime(session.starts_at, viewer.tz)
-    day_format = "l j F Y" if long else "D j M Y"
-    text = format_html(
-        '<time datetime="{}">{}, {}</time> {}',
+    when = format_html(
+        '<time datetime="{}">{}, {}</time>',
         session.starts_at.isoformat(),
-        formats.date_format(mine, day_format),
+        formats.date_format(mine, "l j F Y" if long else "D j M"),
         formats.date_format(mine, "g:i A"),
-        zone_name(viewer, session.starts_at),
     )
+    return format_html("{} {}", when, zone_name(viewer, session.starts_at)) if long else when
+
+
+@register.simple_tag
+def other_time(session: SupportSession, viewer: User) -> str:
+    """The other person's time, where their zone differs: "5:00 PM for Mia Schulz, Central
+    European Time (Berlin)" (with the weekday when it falls on another day)."""
     other = session.participant if session.peer_id == viewer.pk else session.peer
     if other.time_zone == viewer.time_zone:
-        return text
+        return ""
+    mine = timezone.localtime(session.starts_at, viewer.tz)
     theirs = timezone.localtime(session.starts_at, other.tz)
-    their_day = "" if theirs.date() == mine.date() else formats.date_format(theirs, "D") + " "
+    day = "" if theirs.date() == mine.date() else formats.date_format(theirs, "l") + " "
     return format_html(
-        '{} <span class="other-zone">({}{} for {}, <span title="{}">{}</span>)</span>',
-        text,
-        their_day,
+        '{}{} for {}, <span title="{}">{}</span>',
+        day,
         formats.date_format(theirs, "g:i A"),
         other.display_name,
         utc_offset(other.time_zone, session.starts_at),

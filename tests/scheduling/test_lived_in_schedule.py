@@ -16,7 +16,7 @@ from django.utils import timezone
 from scheduling.agenda import BESIDE_LIMIT, countdown
 from scheduling.models import SupportSession
 from scheduling.selectors import PAST_PER_PAGE, UPCOMING_PER_PAGE
-from tests.diary import expected_actions
+from tests.diary import FROZEN_NOW, expected_actions
 
 Status = SupportSession.Status
 
@@ -213,3 +213,16 @@ def test_the_countdown_says_when_as_a_person_would(lived_in, seconds, said):
     session = lived_in.sessions["join_open"]
 
     assert countdown(session, session.starts_at + timedelta(seconds=seconds)) == said
+
+
+def test_the_lists_refresh_while_the_next_join_window_is_about_to_open(
+    client, lived_in, frozen_clock
+):
+    client.force_login(lived_in.peer)
+    assert 'hx-trigger="every 30s,' not in client.get(reverse("scheduling:schedule")).text
+
+    frozen_clock.move_to(FROZEN_NOW - timedelta(minutes=20))  # the window opens in 15 minutes
+
+    html = client.get(reverse("scheduling:schedule")).text
+    assert 'hx-trigger="every 30s,' in html
+    assert "Starts in 30 minutes" in html

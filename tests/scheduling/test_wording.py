@@ -53,6 +53,15 @@ def test_the_peer_keeps_the_guides_words(client, lived_in):
     assert "A Zoom meeting is created when you accept" in html
 
 
+def test_the_schedule_says_once_which_zone_its_times_are_in(client, lived_in):
+    client.force_login(lived_in.new_york)
+
+    html = client.get(reverse("scheduling:schedule")).text
+
+    assert 'Times in <span class="zone" title="UTC-05:00">Eastern Time (New York)</span>' in html
+    assert "10:00 AM for Jordan Rivera, " in html  # the join-open session, 11:00 in New York
+
+
 def test_times_read_in_the_viewers_zone_and_the_other_persons(client, lived_in):
     """10:00 in Chicago on Wednesday is 17:00 in Berlin."""
     client.force_login(lived_in.peer)
@@ -61,8 +70,7 @@ def test_times_read_in_the_viewers_zone_and_the_other_persons(client, lived_in):
 
     assert "Wednesday 9 December 2026, 10:00 AM" in html
     assert '<span class="zone" title="UTC-06:00">Central Time (Chicago)</span>' in html
-    assert "(5:00 PM for Mia Schulz," in html
-    assert "Central European Time (Berlin)" in html
+    assert '5:00 PM for Mia Schulz, <span title="UTC+01:00">Central European Time (Berlin)' in html
 
 
 @pytest.mark.parametrize(
