@@ -57,3 +57,21 @@ def test_every_upcoming_card_offers_its_actions(
     if who in SHOTS:
         shot(page, SHOTS[who] if width == "desktop" else SHOTS[who].replace("-", "-phone-", 1))
     context.close()
+
+
+def test_past_sessions_open_from_their_link_and_the_form_from_its_button(
+    page, live_server, lived_in
+):
+    sign_in(page, live_server, lived_in.peer.email)
+    completed = page.locator(f"#session-{lived_in.sessions['completed_ny'].pk}")
+    form = page.get_by_role("region", name="Schedule a session")
+    expect(completed).to_be_hidden()
+    expect(form).to_be_hidden()
+
+    page.get_by_text("Show past sessions").click()
+    page.get_by_text("Schedule a session", exact=True).click()
+
+    expect(completed).to_be_visible()
+    expect(completed).to_contain_text("Completed")
+    expect(form.get_by_label("Participant's email")).to_be_visible()
+    assert_accessible(page)
