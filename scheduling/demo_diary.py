@@ -32,12 +32,16 @@ class Diary:
     berlin: User
     sessions: dict[str, SupportSession] = field(default_factory=dict)
 
-    def upcoming(self) -> list[SupportSession]:
-        """The sessions a person can still act on: requested or confirmed, not yet ended."""
+    def of(self, person: User) -> list[SupportSession]:
+        """The sessions ``person`` is the peer or the participant of."""
+        return [s for s in self.sessions.values() if person.pk in (s.peer_id, s.participant_id)]
+
+    def upcoming(self, person: User) -> list[SupportSession]:
+        """The sessions ``person`` can still act on: requested or confirmed, not yet ended."""
         now = timezone.now()
         return [
             s
-            for s in self.sessions.values()
+            for s in self.of(person)
             if s.status in (Status.REQUESTED, Status.CONFIRMED) and s.ends_at > now
         ]
 

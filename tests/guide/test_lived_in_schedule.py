@@ -41,7 +41,7 @@ def test_every_upcoming_card_offers_its_actions(
     page = context.new_page()
     sign_in(page, live_server, viewer.email)
 
-    mine = [s for s in lived_in.upcoming() if s.is_member(viewer)]
+    mine = lived_in.upcoming(viewer)
     assert mine
     for session in mine:
         card = page.locator(f"#session-{session.pk}")

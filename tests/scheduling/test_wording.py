@@ -23,8 +23,7 @@ def test_a_participant_never_reads_the_systems_words(
     client.force_login(getattr(lived_in, who))
     pages = [client.get(reverse("scheduling:schedule")).text] + [
         client.get(reverse("scheduling:session", args=[s.pk])).text
-        for s in lived_in.sessions.values()
-        if s.is_member(getattr(lived_in, who))
+        for s in lived_in.of(getattr(lived_in, who))
     ]
 
     for html in pages:
