@@ -9,6 +9,7 @@ guide's: Zoom meeting, manual link), because the peer acts on them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
@@ -32,24 +33,26 @@ PLACES = {
 
 
 def link_words(state: LinkState, session: SupportSession, viewer: User) -> LinkState:
-    """``state`` in the words of the person looking at the session."""
+    """``state`` in the words of the person looking at the session (its other facts kept)."""
     if session.peer_id == viewer.pk:
         if session.status == Status.REQUESTED and state.tone == "neutral":
-            return LinkState("A Zoom meeting is created when you accept", "neutral")
+            return replace(state, text="A Zoom meeting is created when you accept")
         return state
-    return _for_participant(state, session)
+    text, tone = _for_participant(state, session)
+    # The peer's warnings are about Zoom, for the peer to act on: not the participant's.
+    return replace(state, text=text, tone=tone, warning="")
 
 
-def _for_participant(state: LinkState, session: SupportSession) -> LinkState:
+def _for_participant(state: LinkState, session: SupportSession) -> tuple[str, str]:
     if session.status in (Status.DECLINED, Status.CANCELLED, Status.COMPLETED):
-        return LinkState("", "neutral")
+        return "", "neutral"
     if session.status == Status.REQUESTED:
-        return LinkState(f"Waiting for {session.peer.display_name} to accept", "neutral")
+        return f"Waiting for {session.peer.display_name} to accept", "neutral"
     if state.tone == "ready":
-        return LinkState(f"{LINK_READY}: Join Session opens {meeting_place(session)}", "ready")
+        return f"{LINK_READY}: Join Session opens {meeting_place(session)}", "ready"
     if state.tone == "pending":
-        return LinkState("Your session link is being prepared…", "pending")
-    return LinkState("Your session link is not ready yet", "neutral")
+        return "Your session link is being prepared…", "pending"
+    return "Your session link is not ready yet", "neutral"
 
 
 def meeting_place(session: SupportSession) -> str:
