@@ -43,8 +43,9 @@ def sessions_for(user: User) -> QuerySet[SupportSession]:
 
 # The longest session (the model's duration constraint): a session that started earlier has ended.
 LONGEST_SESSION = timedelta(minutes=240)
-UPCOMING_PER_PAGE = 50
-PAST_PER_PAGE = 50
+# About one screenful of cards (issue #17).
+UPCOMING_PER_PAGE = 8
+PAST_PER_PAGE = 10
 
 
 @dataclass(frozen=True)

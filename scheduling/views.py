@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from accounts.permissions import certified_peer_required
 from scheduling import services
+from scheduling.agenda import build_agenda
 from scheduling.forms import (
     ManualLinkForm,
     RescheduleForm,
@@ -35,6 +37,7 @@ from scheduling.selectors import (
     sessions_needing_a_link,
     upcoming_page,
 )
+from scheduling.wording import link_words
 
 FIELD_OF_CODE = {
     "in_the_past": "starts_at",
@@ -48,6 +51,7 @@ FIELD_OF_CODE = {
     "bad_modality": "modality",
     "bad_note": "private_note",
 }
+JOIN_SOON = timedelta(hours=1)
 
 
 def _user(request: HttpRequest) -> User:
@@ -56,18 +60,17 @@ def _user(request: HttpRequest) -> User:
 
 
 def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
-    """One page of each list (a fixed number of queries, whatever the diary's size)."""
+    """One page of each list (a fixed number of queries, whatever the diary's size), arranged
+    for a working day (scheduling.agenda)."""
     user = _user(request)
+    now = timezone.now()
     numbers = {"upcoming": _page_number(request, "upcoming"), "past": _page_number(request, "past")}
     upcoming = upcoming_page(user, numbers["upcoming"])
     past = past_page(user, numbers["past"])
-    cards = {
-        "upcoming": [(s, link_state(s)) for s in upcoming.sessions],
-        "past": [(s, link_state(s)) for s in past.sessions],
-    }
+    agenda = build_agenda(user, upcoming, past, now=now)
     context: dict[str, Any] = {
         "nav": "schedule",
-        **cards,
+        "agenda": agenda,
         "upcoming_pages": _pager(upcoming, "upcoming", numbers),
         "past_pages": _pager(past, "past", numbers),
         "page_query": urlencode({k: v for k, v in numbers.items() if v > 1}),
@@ -75,11 +78,14 @@ def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
         # meeting between the queries above and is_preparing's: the page would otherwise say
         # "Preparing Zoom meeting…" until reloaded.
         "preparing": any(
-            state.text == SupportSession.Provisioning.PENDING.label
-            for _, state in (*cards["upcoming"], *cards["past"])
+            card.state.text == SupportSession.Provisioning.PENDING.label for card in agenda.cards()
         )
         or is_preparing(user),
-        "now": timezone.now(),
+        # The next session's Join turns active when its window opens: until then the lists
+        # refresh now and then, so the button does not wait for a reload.
+        "join_opens_soon": agenda.next is not None
+        and now < agenda.next.session.join_window()[0] <= now + JOIN_SOON,
+        "now": now,
     }
     if user.is_certified_peer:
         context["create_form"] = forms.get("create_form") or SessionCreateForm(viewer=user)
@@ -221,7 +227,7 @@ def _render_detail(
     context = {
         "nav": "schedule",
         "session": session,
-        "state": link_state(session),
+        "state": link_words(link_state(session), session, user),
         "is_peer": session.peer_id == user.pk,
         "link_form": ManualLinkForm(initial={"manual_link": session.manual_link}),
         "reschedule_form": RescheduleForm(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from playwright.sync_api import expect
 
 from tests import personas
+from tests.diary import FROZEN_NOW, make_diary
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # The browser tests check what a person sees, not how fast: on a CI machine whose two cores also
@@ -76,3 +79,16 @@ def stranger(db: None) -> Any:
 @pytest.fixture
 def staff(db: None) -> Any:
     return personas.make_user("support@example.org", "Robin Support", staff=True)
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[time_machine.Traveller]:
+    """The clock stands at tests.diary.FROZEN_NOW (the browser walk lets it tick)."""
+    with time_machine.travel(FROZEN_NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def lived_in(db: None, frozen_clock: time_machine.Traveller) -> Any:
+    """A peer's week that has lived (scheduling.demo_diary), at FROZEN_NOW."""
+    return make_diary()

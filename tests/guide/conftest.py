@@ -16,10 +16,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from scheduling.models import SupportSession
+from tests.diary import FROZEN_NOW
 from tests.worker import assert_no_failed_tasks, thread_worker
 
 
@@ -51,6 +53,15 @@ def worker(live_server: Any, transactional_db: None) -> Iterator[BackgroundWorke
     yield background
     background.stop()
     assert_no_failed_tasks()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[time_machine.Traveller]:
+    """Every walk starts at the same moment (tests.diary.FROZEN_NOW) and lets the clock tick:
+    the dates a page shows, and so its screenshot, are the same on every run. time-machine moves
+    the clock of every thread in this process (live server, worker, Zoom emulator) alike."""
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -52,7 +52,6 @@ def test_a_peer_creates_a_video_session_and_peerakeet_creates_the_zoom_meeting(
     stored = ZoomMeeting.objects.get(session=SupportSession.objects.get())
     assert stored.zoom_meeting_id == meeting["id"]
     assert f"/j/{meeting['id']}?pwd=" in stored.join_url
-    shot(page, "schedule-peer")
 
     card.get_by_role("link", name=f"Video session with {participant.display_name}").click()
     expect(page.get_by_role("heading", name="Video session with")).to_be_visible()
@@ -68,7 +67,7 @@ def test_a_participant_requests_an_audio_session_and_the_peer_accepts_it(
     request_a_session(page, peer, minutes_from_now(2 * 24 * 60), modality="Audio")
     card = session_card(page, peer.display_name)
     expect(card).to_contain_text("Requested")
-    expect(card).to_contain_text("A Zoom meeting is created when the peer accepts")
+    expect(card).to_contain_text(f"Waiting for {peer.display_name} to accept")
     shot(page, "schedule-participant-requested")
     assert live_emulator.calls("create_meeting") == []  # requested is not yet confirmed
 
@@ -89,7 +88,9 @@ def test_a_participant_requests_an_audio_session_and_the_peer_accepts_it(
     page.reload()
     card = session_card(page, peer.display_name)
     expect(card).to_contain_text("Confirmed")
-    expect(card).to_contain_text("Zoom meeting ready")
+    expect(card).to_contain_text("Your session link is ready: Join Session opens Zoom")
     card.get_by_role("link", name=f"Audio session with {peer.display_name}").click()
-    expect(page.locator("dd.link-state")).to_have_text("Zoom meeting ready")
+    expect(page.locator("dd.link-state")).to_have_text(
+        "Your session link is ready: Join Session opens Zoom"
+    )
     shot(page, "session-participant")

@@ -79,7 +79,7 @@ def test_it_removes_the_zoom_meeting_when_the_session_is_cancelled(
     assert eventually(lambda: len(live_meetings(live_emulator)) == 1)
     [meeting] = live_meetings(live_emulator)
     sign_in(page, live_server, participant.email)
-    expect(session_card(page, peer.display_name)).to_contain_text("Zoom meeting ready")
+    expect(session_card(page, peer.display_name)).to_contain_text("Your session link is ready")
 
     session_card(page, peer.display_name).get_by_role("button", name="Cancel session").click()
 
@@ -90,9 +90,10 @@ def test_it_removes_the_zoom_meeting_when_the_session_is_cancelled(
     assert deleted["deleted_at"] is not None
     assert not session.meetings.filter(removed_at__isnull=True).exists()
     page.reload()
-    past = page.get_by_role("region", name="Past sessions")
-    expect(past).to_contain_text("Cancelled")
-    expect(past).to_contain_text("No meeting link")
+    card = session_card(page, peer.display_name)  # still ahead: where it was, saying so
+    expect(card).to_contain_text("Cancelled by you: this session will not take place.")
+    expect(card).not_to_contain_text("link is ready")
+    expect(card.get_by_role("link", name="Join Session")).to_have_count(0)
 
 
 def test_it_leaves_no_meeting_when_the_session_is_declined(
@@ -107,7 +108,9 @@ def test_it_leaves_no_meeting_when_the_session_is_declined(
     sign_in(peer_page, live_server, peer.email)
     session_card(peer_page, participant.display_name).get_by_role("button", name="Decline").click()
     expect(peer_page.get_by_text("Request declined.")).to_be_visible()
-    expect(peer_page.get_by_role("region", name="Past sessions")).to_contain_text("Declined")
+    expect(session_card(peer_page, participant.display_name)).to_contain_text(
+        "You declined this request: this session will not take place."
+    )
     peer_context.close()
 
     assert SupportSession.objects.get().status == SupportSession.Status.DECLINED

@@ -100,6 +100,16 @@ def minutes_from_now(minutes: float) -> datetime:
     return whole + timedelta(minutes=math.ceil(minutes) + 1)
 
 
+def open_form(page: Page, name: str) -> Locator:
+    """The form behind the Schedule page's "Schedule a session" or "Request a session" button."""
+    button = page.locator("details.form-opener > summary", has_text=name)
+    if button.locator("..").get_attribute("open") is None:
+        button.click()
+    form = page.get_by_role("region", name=name)
+    expect(form).to_be_visible()
+    return form
+
+
 def schedule_a_session(
     page: Page,
     participant_email: str,
@@ -108,8 +118,8 @@ def schedule_a_session(
     modality: str = "Video",
     meeting_link: str = "",
 ) -> None:
-    """The peer fills in "Schedule a session" on the Schedule page."""
-    form = page.get_by_role("region", name="Schedule a session")
+    """The peer opens "Schedule a session" on the Schedule page and fills it in."""
+    form = open_form(page, "Schedule a session")
     form.get_by_label("Participant's email").fill(participant_email)
     form.get_by_label("Date and time").fill(local_input(starts_at))
     form.get_by_label(modality, exact=True).check()
@@ -119,8 +129,8 @@ def schedule_a_session(
 
 
 def request_a_session(page: Page, peer: Any, starts_at: datetime, modality: str = "Video") -> None:
-    """The participant fills in "Request a session" on the Schedule page."""
-    form = page.get_by_role("region", name="Request a session")
+    """The participant opens "Request a session" on the Schedule page and fills it in."""
+    form = open_form(page, "Request a session")
     form.get_by_label("Certified peer").select_option(label=peer.display_name)
     form.get_by_label("Date and time").fill(local_input(starts_at))
     form.get_by_label(modality, exact=True).check()
@@ -158,8 +168,13 @@ def assert_accessible(page: Page) -> None:
 
 
 def fits_the_screen(page: Page) -> bool:
-    """No horizontal scrolling: the document is no wider than the window."""
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+    """No horizontal scrolling: the document is no wider than the window, nor than the screen
+    (a phone widens its layout viewport to fit a page that overflows)."""
+    return bool(
+        page.evaluate(
+            "document.documentElement.scrollWidth <= Math.min(window.innerWidth, screen.width)"
+        )
+    )
 
 
 def eventually(check: Callable[[], bool], timeout: float = 10.0) -> bool:
