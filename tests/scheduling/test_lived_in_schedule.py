@@ -16,6 +16,7 @@ from django.utils import timezone
 from scheduling.agenda import BESIDE_LIMIT, countdown
 from scheduling.models import SupportSession
 from scheduling.selectors import PAST_PER_PAGE, UPCOMING_PER_PAGE
+from tests.budgets import SCHEDULE_PAGE_QUERIES
 from tests.diary import FROZEN_NOW, expected_actions
 
 Status = SupportSession.Status
@@ -193,7 +194,7 @@ def test_the_query_count_stays_fixed_on_a_lived_in_diary(client, lived_in):
     with CaptureQueriesContext(connection) as busy:
         html = client.get(reverse("scheduling:schedule")).text
 
-    assert len(busy.captured_queries) == len(lived.captured_queries) <= 12
+    assert len(busy.captured_queries) == len(lived.captured_queries) <= SCHEDULE_PAGE_QUERIES
     assert html.count('class="session"') <= UPCOMING_PER_PAGE + PAST_PER_PAGE + BESIDE_LIMIT
 
 

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from accounts.services import certification_grant
+from scheduling.demo_diary import build_diary
 from scheduling.models import SupportSession
 
 DEMO_PASSWORD = "peerakeet-demo"  # noqa: S105 - documented in the README, demo only
@@ -45,9 +46,6 @@ class Command(BaseCommand):
         self._diary(*users)
 
     def _diary(self, peer: User, new_york: User, berlin: User) -> None:
-        # Imported here: only the demo builds made-up sessions.
-        from scheduling.demo_diary import build_diary
-
         if SupportSession.objects.filter(peer=peer).exists():
             self.stdout.write("  the demo peer's diary is already there")
             return
