@@ -39,7 +39,12 @@ class PeerProfile(models.Model):
         on_delete=models.CASCADE,
         related_name="peer_profile",
     )
-    slug = models.SlugField(max_length=60, unique=True, help_text="The booking link: /p/<slug>/")
+    slug = models.SlugField(
+        max_length=60,
+        unique=True,
+        help_text="The booking link: /p/<slug>/",
+        error_messages={"unique": "That booking link is taken. Choose another."},
+    )
     introduction = models.TextField(max_length=600, blank=True)
     languages = models.JSONField(default=list, blank=True)
     focus_areas = models.JSONField(default=list, blank=True)
