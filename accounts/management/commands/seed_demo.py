@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from accounts.services import certification_grant
+from booking.demo import seed_booking_page
 
 DEMO_PASSWORD = "peerakeet-demo"  # noqa: S105 - documented in the README, demo only
 DEMO_USERS = [
@@ -36,4 +37,5 @@ class Command(BaseCommand):
                 )
             if peer:
                 certification_grant(user=user, by=None, note="demo")
+                seed_booking_page(user)
             self.stdout.write(f"  {user.role_label:15} {email}")
