@@ -42,7 +42,7 @@ class ProfileForm(forms.Form):
     slug = forms.SlugField(
         label="Your booking link",
         max_length=60,
-        help_text="Letters, numbers and hyphens: your link is /p/<this>/.",
+        help_text="Letters, numbers and hyphens, e.g. pat-lee: your link is then /p/pat-lee/.",
     )
     introduction = forms.CharField(
         label="A short introduction",

@@ -52,6 +52,7 @@ def busy_times(
     )
     if exclude is not None:
         sessions = sessions.exclude(pk=exclude)
+    sessions = sessions.order_by()  # open_slots sorts what it needs; the database need not
     found: dict[int, list[Busy]] = defaultdict(list)
     for peer_id, starts_at, minutes in sessions.values_list(
         "peer_id", "starts_at", "duration_minutes"
