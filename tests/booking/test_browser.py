@@ -233,7 +233,7 @@ def test_a_peer_sets_their_hours_and_sees_the_booking(page: Page, live_server, p
     card = page.locator("li.session").filter(has_text="Requested").first
     expect(card).to_contain_text("Video session with Alex Participant")
     expect(card).to_contain_text("10:00 AM")
-    shot(page, "booking-peer-schedule")
+    shot(card, "booking-peer-schedule")
 
 
 @pytest.mark.xfail(
