@@ -105,7 +105,7 @@ def _profile(slug: str) -> PeerProfile:
 )
 def list_profiles(request: HttpRequest, filters: Query[PeerFilters]) -> ProfileList:
     user = viewer(request)
-    cards = find_peers(now=timezone.now(), excluding=user.pk, **filters.dict())
+    cards = find_peers(now=timezone.now(), excluding=user.pk, **filters.model_dump())
     items = [profile_out(card.profile, card.next_slots) for card in cards]
     return ProfileList(items=items, count=len(items))
 

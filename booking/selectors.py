@@ -43,10 +43,12 @@ def profile_by_slug(slug: str) -> PeerProfile | None:
 def busy_times(
     peer_ids: Iterable[int], start: datetime, end: datetime, *, exclude: int | None = None
 ) -> dict[int, list[Busy]]:
-    """Requested and confirmed sessions of these peers near ``[start, end)``: one query."""
+    """Sessions of these peers that take time near ``[start, end)``: one query."""
     sessions = SupportSession.objects.filter(
         peer_id__in=list(peer_ids),
-        status__in=(Status.REQUESTED, Status.CONFIRMED),
+        # Requested and confirmed sessions take their time; a completed one (earlier today)
+        # still counts toward the daily cap. Declined and cancelled ones free theirs.
+        status__in=(Status.REQUESTED, Status.CONFIRMED, Status.COMPLETED),
         starts_at__gte=start - DAY_MARGIN - LONGEST,
         starts_at__lt=end + DAY_MARGIN,
     )

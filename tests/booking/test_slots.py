@@ -89,7 +89,7 @@ def inside_hours(slot: datetime, duration: timedelta, rules: Rules) -> bool:
     return False
 
 
-FAST = settings(max_examples=120, deadline=None)
+FAST = settings(max_examples=80, deadline=None)
 
 
 @FAST

@@ -85,7 +85,7 @@ def test_a_visitor_is_sent_to_sign_in_or_sign_up_and_back_to_the_slot(bookable_p
 
 
 @pytest.mark.parametrize(
-    "bad", ["https://evil.example/", "//evil.example/p/", "javascript:alert(1)"]
+    "bad", ["https://evil.example/", "//evil.example/p/", "/\\evil.example/", "javascript:alert(1)"]
 )
 def test_sign_up_never_follows_a_next_off_the_site(bad):
     answer = Client().post(
