@@ -26,7 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.forms import SignUpForm
+from accounts.forms import COMMON_ZONES, SignUpForm
 from accounts.models import User
 from accounts.permissions import certified_peer_required
 from accounts.services import participant_sign_up
@@ -37,12 +37,27 @@ from booking.selectors import bookable_profiles, find_peers, profile_by_slug, sl
 from scheduling.services import SessionError
 
 DAYS_SHOWN = 7
+ZONES = frozenset(COMMON_ZONES)
+ZONE_CHOICES = [(zone, zone.replace("_", " ")) for zone in COMMON_ZONES]
 
 
-def _viewer_zone(request: HttpRequest, profile: PeerProfile | None = None) -> zoneinfo.ZoneInfo:
+def _viewer_zone(request: HttpRequest, profile: PeerProfile) -> zoneinfo.ZoneInfo:
+    """The signed-in viewer's zone; a visitor's choice (``?tz=``); else the peer's."""
     if isinstance(request.user, User):
         return request.user.tz
-    return profile.peer.tz if profile is not None else zoneinfo.ZoneInfo("UTC")
+    chosen = _chosen_zone(request)
+    return zoneinfo.ZoneInfo(chosen) if chosen else profile.peer.tz
+
+
+def _chosen_zone(request: HttpRequest) -> str:
+    wanted = request.GET.get("tz", "")
+    return wanted if not request.user.is_authenticated and wanted in ZONES else ""
+
+
+def _keep(request: HttpRequest) -> dict[str, str]:
+    """What links from a visitor's page carry along: the zone they chose."""
+    chosen = _chosen_zone(request)
+    return {"tz": chosen} if chosen else {}
 
 
 def by_day(slots: Iterable[datetime], tz: zoneinfo.ZoneInfo) -> list[tuple[date, list[datetime]]]:
@@ -53,11 +68,12 @@ def by_day(slots: Iterable[datetime], tz: zoneinfo.ZoneInfo) -> list[tuple[date,
     ]
 
 
-def book_url(profile: PeerProfile, slot: datetime, minutes: int) -> str:
+def book_url(profile: PeerProfile, slot: datetime, minutes: int, **keep: str) -> str:
     query = urlencode(
         {
             "at": slot.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%MZ"),
             "minutes": minutes,
+            **keep,
         }
     )
     return f"{reverse('booking:book', args=[profile.slug])}?{query}"
@@ -106,6 +122,7 @@ def peer_page(request: HttpRequest, slug: str) -> HttpResponse:
     end = datetime.combine(first + timedelta(days=DAYS_SHOWN), datetime.min.time(), tzinfo=tz)
     slots = slots_of(profile, duration_minutes=minutes, start=start, end=end, now=timezone.now())
     horizon_end = today + timedelta(days=profile.peer.availability.horizon_days)
+    keep = _keep(request)
     with timezone.override(tz):
         return render(
             request,
@@ -115,18 +132,22 @@ def peer_page(request: HttpRequest, slug: str) -> HttpResponse:
                 "profile": profile,
                 "modalities": [MODALITIES[m] for m in profile.modalities],
                 "minutes": minutes,
-                "lengths": [(n, _week_link(slug, first, n)) for n in profile.session_lengths],
+                "lengths": [
+                    (n, _week_link(slug, first, n, **keep)) for n in profile.session_lengths
+                ],
                 "days": [
-                    (day, [(s, book_url(profile, s, minutes)) for s in group])
+                    (day, [(s, book_url(profile, s, minutes, **keep)) for s in group])
                     for day, group in by_day(slots, tz)
                 ],
                 "first": first,
                 "last": first + timedelta(days=DAYS_SHOWN - 1),
                 "zone": str(tz),
-                "earlier": _week_link(slug, first - timedelta(days=DAYS_SHOWN), minutes)
+                "zones": ZONE_CHOICES if not request.user.is_authenticated else [],
+                "from_day": first.isoformat(),
+                "earlier": _week_link(slug, first - timedelta(days=DAYS_SHOWN), minutes, **keep)
                 if first > today
                 else "",
-                "later": _week_link(slug, first + timedelta(days=DAYS_SHOWN), minutes)
+                "later": _week_link(slug, first + timedelta(days=DAYS_SHOWN), minutes, **keep)
                 if first + timedelta(days=DAYS_SHOWN) <= horizon_end
                 else "",
                 "share_url": request.build_absolute_uri(reverse("booking:peer", args=[slug])),
@@ -148,8 +169,8 @@ def _first_day(value: str, today: date) -> date:
     return min(max(wanted, today), today + timedelta(days=366))
 
 
-def _week_link(slug: str, first: date, minutes: int) -> str:
-    query = urlencode({"from": first.isoformat(), "minutes": minutes})
+def _week_link(slug: str, first: date, minutes: int, **keep: str) -> str:
+    query = urlencode({"from": first.isoformat(), "minutes": minutes, **keep})
     return f"{reverse('booking:peer', args=[slug])}?{query}"
 
 
@@ -193,7 +214,9 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except services.SlotTaken as taken:
             context["taken"] = taken.messages[0]
-            context["nearest"] = [(s, book_url(profile, s, minutes)) for s in taken.nearest]
+            context["nearest"] = [
+                (s, book_url(profile, s, minutes, **_keep(request))) for s in taken.nearest
+            ]
             status = 409
         except SessionError as error:
             context["refused"] = " ".join(error.messages)

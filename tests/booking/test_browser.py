@@ -192,9 +192,13 @@ def test_a_visitor_comes_through_the_booking_link_and_sign_up_back_to_the_slot(
     page: Page, live_server, bookable_peer
 ):
     page.goto(f"{live_server.url}/p/pat/")
-    expect(page.get_by_text("the peer's time zone")).to_be_visible()
+    expect(page.get_by_label("Show times in")).to_have_value("UTC")  # the peer's zone
     assert_accessible(page)
+    page.get_by_label("Show times in").select_option("Europe/Paris")
+    page.get_by_role("button", name="Show times").click()
+    expect(page.locator(".slots time").first).to_contain_text(":00")
     page.locator(".slots a").first.click()
+    expect(page.get_by_text("(Europe/Paris)")).to_be_visible()
     expect(page.get_by_role("link", name="Sign in to book")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Create an account").click()

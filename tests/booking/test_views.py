@@ -49,8 +49,24 @@ def test_the_booking_link_is_public_and_never_shows_the_peers_email(bookable_pee
     page = answer.content.decode()
     assert "Pat Peer" in page
     assert bookable_peer.email not in page
-    assert "the peer's time zone" in page
+    assert '<option value="UTC" selected>' in page  # the peer's zone, until the visitor picks
     assert "/p/pat/book/?at=" in page
+
+
+def test_a_visitor_can_see_the_times_in_their_own_time_zone(bookable_peer):
+    page = Client().get("/p/pat/", {"tz": "Asia/Tokyo"}).content.decode()
+
+    # The peer's 09:00 UTC is 6:00 PM in Tokyo; the links keep the zone to the booking page.
+    assert ">6:00 PM</time>" in page
+    assert "tz=Asia%2FTokyo" in page
+    assert '<option value="Asia/Tokyo" selected>' in page
+    assert ">9:00 AM</time>" not in page
+
+
+def test_a_visitors_unknown_time_zone_is_ignored(bookable_peer):
+    page = Client().get("/p/pat/", {"tz": "Mars/Olympus"}).content.decode()
+    assert ">9:00 AM</time>" in page
+    assert "Mars" not in page
 
 
 def test_the_booking_link_shows_times_in_the_viewers_time_zone(bookable_peer):
