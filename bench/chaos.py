@@ -194,9 +194,11 @@ class Stack:
 class PeerState:
     user: Any
     zoom_user_id: str
+    other_zoom_user_id: str  # the peer's second Zoom account, for account switches
     connected: bool = False
     reconnect_at: float | None = None
     next_slot: int = 0
+    switching: bool = False  # reconnecting as the other account, then confirming the move
 
 
 @dataclass
@@ -231,10 +233,16 @@ class Driver:
                 f"peer{i}@chaos.example", None, display_name=f"Peer {i}"
             )
             certification_grant(user=user, by=None)
-            zoom = control.add_user(
-                f"peer{i}@zoom.chaos.example", first_name="Peer", last_name=str(i), type=2
+            zoom, other = (
+                control.add_user(
+                    f"peer{i}{suffix}@zoom.chaos.example",
+                    first_name="Peer",
+                    last_name=str(i),
+                    type=2,
+                )
+                for suffix in ("", "-other")
             )
-            self.peers.append(PeerState(user=user, zoom_user_id=zoom["id"]))
+            self.peers.append(PeerState(user, zoom["id"], other["id"]))
 
     # Zoom connection changes, through zoom.services and the emulator's Marketplace.
 
@@ -273,7 +281,14 @@ class Driver:
         if not connected:
             return
         peer = self.rng.choice(connected)
-        if self.rng.random() < 0.5:
+        draw = self.rng.random()
+        if draw < 0.25:
+            # The peer moves to their other Zoom account: disconnect, connect it, confirm.
+            connection_disconnect(peer=peer.user)
+            peer.zoom_user_id, peer.other_zoom_user_id = peer.other_zoom_user_id, peer.zoom_user_id
+            peer.switching = True
+            self.tally.zoom_changes["account_switch"] += 1
+        elif draw < 0.6:
             connection_disconnect(peer=peer.user)
             self.tally.zoom_changes["disconnect"] += 1
         else:
@@ -284,10 +299,16 @@ class Driver:
         peer.reconnect_at = time.monotonic() + self.rng.uniform(1.0, 6.0)
 
     def reconnect_due(self) -> None:
+        from scheduling import services
+
         for peer in self.peers:
             due = peer.reconnect_at is not None and peer.reconnect_at <= time.monotonic()
             if due and self.connect(peer):
                 self.tally.zoom_changes["reconnect"] += 1
+                if peer.switching:
+                    left = services.zoom_account_switch(peer=peer.user)
+                    self.tally.zoom_changes["meetings_left_on_old_accounts"] += len(left)
+                    peer.switching = False
 
     # Session lifecycles, through scheduling.services.
 
@@ -409,14 +430,23 @@ def inject_faults(control: Any, args: argparse.Namespace) -> None:
         )
     for endpoint in LOST_RESPONSE_ENDPOINTS:
         control.inject_fault(endpoint, "lost_response", probability=min(1.0, 0.06 * rate))
+    # Zoom refuses the create itself (3161): the session fails until it is tried again.
+    control.inject_fault("create_meeting", "3161", probability=min(1.0, 0.02 * rate))
 
 
-def sweep(tally: Tally, older_than: float) -> tuple[int, int]:
-    from scheduling.services import sweep_stale_work
+def sweep(tally: Tally, older_than: float, *, retry_failed: bool = False) -> tuple[int, int]:
+    """The minute sweep. ``retry_failed``: as if a day had passed, failed sessions are tried
+    again (the drain does it, once Zoom has stopped refusing)."""
+    from scheduling.sweep import retry_failed_meetings, sweep_stale_work, sweep_waiting_moves
 
     provisions, removals = sweep_stale_work(older_than=timedelta(seconds=older_than))
     tally.sweeps["provisions_requeued"] += provisions
     tally.sweeps["removals_requeued"] += removals
+    tally.sweeps["moves_sent"] += sweep_waiting_moves(older_than=timedelta(seconds=older_than))
+    if retry_failed:
+        retried = retry_failed_meetings(every=timedelta(0))
+        tally.sweeps["failed_retried"] += retried
+        provisions += retried
     tally.sweeps["runs"] += 1
     return provisions, removals
 
@@ -476,7 +506,7 @@ def drain(driver: Driver, stack: Stack, args: argparse.Namespace) -> bool:
         DBTaskResult.objects.filter(status="READY", run_after__gt=timezone.now()).update(
             run_after=timezone.now()
         )
-        requeued = sweep(driver.tally, older_than=3.0)
+        requeued = sweep(driver.tally, older_than=3.0, retry_failed=True)
         busy = {
             "ready tasks": DBTaskResult.objects.filter(status="READY").count(),
             "requeued": sum(requeued),
@@ -512,6 +542,7 @@ class Findings:
     missing: int = 0
     excused_removal_failed: int = 0
     excused_uncertain: int = 0
+    left_on_old_accounts: int = 0
     db_mismatch: int = 0
     grants_lost: int = 0
     failed_tasks: int = 0
@@ -542,10 +573,29 @@ def check(driver: Driver) -> Findings:
         )
     )
     known = set()
+    left = set(
+        ZoomMeeting.objects.filter(left_on_old_account_at__isnull=False).values_list(
+            "zoom_meeting_id", flat=True
+        )
+    )
+    now_on = dict(ZoomConnection.objects.values_list("peer_id", "zoom_user_id"))
     for session in SupportSession.objects.all():
         agenda = agenda_for(session)
         known.add(agenda)
         made = sorted(by_agenda.get(agenda, []), key=lambda m: str(m.get("created_at")))
+        # Meetings left in an account the peer moved away from are listed to the peer to delete
+        # there (Peerakeet cannot reach them): by id, or as "perhaps" for a lost create.
+        elsewhere = [
+            m
+            for m in made
+            if int(m["id"]) in left
+            or (
+                session.maybe_left_on_old_account_at is not None
+                and m.get("host_id") != now_on.get(session.peer_id)
+            )
+        ]
+        found.left_on_old_accounts += sum(1 for m in elsewhere if not m.get("deleted_at"))
+        made = [m for m in made if m not in elsewhere]
         _check_creates(found, session, made, driver.tally.link_clears[session.pk])
         live = [m for m in made if not m.get("deleted_at")]
         db_live = ZoomMeeting.objects.filter(session=session, removed_at__isnull=True).first()
@@ -684,6 +734,7 @@ def report(
         ("meetings missing", found.missing),
         ("live, recorded 'could not be removed' (grant gone)", found.excused_removal_failed),
         ("live, to adopt on reconnect (lost create, peer gone)", found.excused_uncertain),
+        ("live in an account the peer moved from (listed to them)", found.left_on_old_accounts),
         ("stored meeting differs from Zoom's", found.db_mismatch),
         ("grants lost", found.grants_lost),
         ("failed tasks", found.failed_tasks),

@@ -56,10 +56,8 @@ def busy_times(
         sessions = sessions.exclude(pk=exclude)
     sessions = sessions.order_by()  # open_slots sorts what it needs; the database need not
     found: dict[int, list[Busy]] = defaultdict(list)
-    for peer_id, starts_at, minutes in sessions.values_list(
-        "peer_id", "starts_at", "duration_minutes"
-    ):
-        found[peer_id].append(Busy(starts_at, starts_at + timedelta(minutes=minutes)))
+    for peer_id, starts_at, ends_at in sessions.values_list("peer_id", "starts_at", "ends_at"):
+        found[peer_id].append(Busy(starts_at, ends_at))
     return found
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from scheduling.meetings import meeting_gone
-from scheduling.models import SupportSession
+from scheduling.models import SupportSession, ZoomMeeting
 from scheduling.selectors import live_meeting
 from zoom.client import ZoomError, ZoomNotFound
 from zoom.models import ZoomConnection
@@ -53,19 +53,24 @@ def join_target(session: SupportSession, viewer: User, now: datetime | None = No
             "reload this page in a moment.",
             code="no_link_yet",
         )
-    fresh = _check_in_zoom(session, meeting.zoom_meeting_id)
+    fresh = _check_in_zoom(session, meeting)
     if viewer.pk == session.peer_id:
         start_url = fresh.get("start_url") if fresh else None
         return str(start_url) if start_url else meeting.join_url
     return meeting.join_url
 
 
-def _check_in_zoom(session: SupportSession, zoom_meeting_id: int) -> dict[str, Any] | None:
+def _check_in_zoom(session: SupportSession, meeting: ZoomMeeting) -> dict[str, Any] | None:
     """The meeting as Zoom has it now: a fresh host start URL (its ZAK lasts only 2 hours,
     zoom-api.md §2), and a check that the host has not deleted it inside Zoom. None when Zoom
-    cannot be asked: joining then falls back to the stored join URL."""
+    cannot be asked: joining then falls back to the stored join URL. A meeting on another Zoom
+    account than the one connected now cannot be asked about through this grant: Zoom would
+    answer "not found" for a meeting that is alive and well."""
+    zoom_meeting_id = meeting.zoom_meeting_id
     connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
     if connection is None or not connection.is_connected:
+        return None
+    if connection.zoom_user_id != meeting.host_zoom_user_id:
         return None
     try:
         return call_zoom(connection.pk, lambda api: api.get_meeting(zoom_meeting_id))

@@ -1,4 +1,5 @@
-"""Creating and removing the Zoom meeting of a session (DESIGN.md flows 3 and 4).
+"""A session's Zoom meeting from end to end (DESIGN.md flows 3 and 4): asked for, created, moved,
+removed, healed after a reconnect, and the tasks that do the Zoom work, each beside its body.
 
 Exactly one meeting per session, even when a create's answer is lost, two workers run the task,
 or a worker dies mid-task:
@@ -12,34 +13,33 @@ or a worker dies mid-task:
    its removal at once.
 
 Nothing sent to Zoom names the participant or describes the session: the topic is neutral and the
-agenda holds only the opaque reference.
+agenda holds only the opaque reference. Every Zoom error becomes an outcome in zoom.outcomes, and
+every retry is queued by peerakeet.lib.retry.settle.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import random
 import secrets
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django_tasks import task
 
+from peerakeet.lib.retry import Retry, backoff, settle
 from scheduling import notifications
 from scheduling.models import Notification, SupportSession, ZoomMeeting
-from zoom.client import (
-    ZoomAPI,
-    ZoomAuthError,
-    ZoomError,
-    ZoomNotFound,
-    ZoomRateLimited,
-    ZoomUnavailable,
-)
+from scheduling.selectors import live_meeting, uncertain_elsewhere
+from zoom.client import ZoomAPI, ZoomError, ZoomNotFound
 from zoom.models import ZoomConnection
+from zoom.outcomes import Next, outcome_of
 from zoom.tokens import call_zoom
 
 log = logging.getLogger(__name__)
@@ -51,14 +51,233 @@ LEASE = timedelta(seconds=90)  # longer than a create can take: token refresh + 
 MAX_ATTEMPTS = 8  # transient failures (5xx, timeouts) before the peer is told
 RECONCILE_AFTER = 30.0  # seconds to wait after an unanswered create before looking for it
 PASSCODE_ALPHABET = string.ascii_letters + string.digits
+# How far back a confirmed session may have started and still be healed after a reconnect.
+HEAL_STARTED_WITHIN = timedelta(hours=4)
 
 
-@dataclass(frozen=True)
-class Retry:
-    """Run the same task again after ``delay`` seconds."""
+# --- Asking for, releasing and moving a meeting (inside the caller's transaction) ----------
 
-    delay: float
-    reason: str
+
+def request_provisioning(session: SupportSession) -> bool:
+    """Queue a Zoom meeting for a confirmed session that wants one (in the caller's transaction)."""
+    if not session.wants_zoom_meeting() or live_meeting(session) is not None:
+        return False
+    if not ZoomConnection.objects.filter(
+        peer_id=session.peer_id, state=ZoomConnection.State.CONNECTED
+    ).exists():
+        # Nothing to queue: the peer sees "reconnect Zoom or add a link" at once, and
+        # connecting later heals the session (resume_after_connect).
+        session.provisioning = Provisioning.NEEDS_ZOOM
+        session.save(update_fields=["provisioning", "updated_at"])
+        return False
+    session.provisioning = Provisioning.PENDING
+    session.provisioning_attempts = 0
+    session.next_attempt_at = timezone.now()
+    session.save(
+        update_fields=["provisioning", "provisioning_attempts", "next_attempt_at", "updated_at"]
+    )
+    provision_meeting.enqueue(session.pk)
+    return True
+
+
+def release_meeting(session: SupportSession) -> None:
+    """The session no longer wants its meeting (declined, cancelled, a manual link): remove it."""
+    meeting = live_meeting(session)
+    if meeting is not None and meeting.removal_requested_at is None:
+        meeting.removal_requested_at = timezone.now()
+        meeting.save(update_fields=["removal_requested_at"])
+        remove_meeting.enqueue(meeting.pk)
+
+
+def move_meeting(session: SupportSession) -> None:
+    """The session moved: move its meeting in place (the join link stays)."""
+    meeting = live_meeting(session)
+    if meeting is not None and meeting.removal_requested_at is None:
+        update_meeting.enqueue(meeting.pk)
+
+
+def resume_after_connect(connection: ZoomConnection) -> None:
+    """Reconnect heals: every upcoming confirmed session without a link gets its meeting now,
+    and meetings that could not be removed while Zoom was gone are removed."""
+    upcoming = SupportSession.objects.select_for_update().filter(
+        peer_id=connection.peer_id,
+        status=SupportSession.Status.CONFIRMED,
+        manual_link="",
+        starts_at__gt=timezone.now() - HEAL_STARTED_WITHIN,
+    )
+    for session in upcoming:
+        request_provisioning(session)
+    # Sessions that stopped wanting a meeting while a create's outcome was unknown: the
+    # provisioning task looks for, and removes, what that create may have left in Zoom.
+    for session_id in SupportSession.objects.filter(
+        peer_id=connection.peer_id, create_started_at__isnull=False
+    ).values_list("pk", flat=True):
+        provision_meeting.enqueue(session_id)
+    stuck = ZoomMeeting.objects.filter(
+        session__peer_id=connection.peer_id,
+        host_zoom_user_id=connection.zoom_user_id,
+        removed_at__isnull=True,
+        removal_requested_at__isnull=False,
+    ).exclude(removal_failed="")
+    for meeting in stuck:
+        meeting.removal_failed = ""
+        meeting.save(update_fields=["removal_failed"])
+        remove_meeting.enqueue(meeting.pk)
+    # Moves that could not reach Zoom while it was disconnected are sent now.
+    behind = meetings_behind(
+        session__peer_id=connection.peer_id, host_zoom_user_id=connection.zoom_user_id
+    )
+    for meeting_id in behind.values_list("pk", flat=True):
+        update_meeting.enqueue(meeting_id)
+
+
+def meetings_behind(*conditions: Q, **where: object) -> QuerySet[ZoomMeeting]:
+    """Live meetings whose Zoom time is not their session's (a move that waited for Zoom), for
+    sessions that have not ended."""
+    return (
+        ZoomMeeting.objects.filter(
+            *conditions,
+            removed_at__isnull=True,
+            removal_requested_at__isnull=True,
+            zoom_starts_at__isnull=False,
+            session__ends_at__gt=timezone.now(),
+            **where,
+        )
+        .exclude(
+            zoom_starts_at=F("session__starts_at"), zoom_duration=F("session__duration_minutes")
+        )
+        .order_by("pk")
+    )
+
+
+def pause_after_disconnect(connection: ZoomConnection) -> None:
+    """Future Zoom automation stops: pending sessions now need a reconnect or a manual link.
+
+    When Zoom broke the connection (not the peer's own Disconnect), the peer is told at once by
+    email; the dashboard shows a banner listing the sessions that now need a link.
+    """
+    SupportSession.objects.filter(
+        peer_id=connection.peer_id, provisioning=Provisioning.PENDING
+    ).update(provisioning=Provisioning.NEEDS_ZOOM)
+    if connection.reason in (
+        ZoomConnection.Reason.GRANT_REFUSED,
+        ZoomConnection.Reason.REMOVED_IN_ZOOM,
+    ):
+        notifications.queue_peer_alert(
+            connection.peer,
+            kind=Notification.Kind.ZOOM_BROKEN,
+            event_key=f"{connection.pk}:{connection.updated_at.isoformat()}",
+        )
+
+
+def switch_to_connected_account(*, peer_id: int) -> list[ZoomMeeting]:
+    """The peer connected a Zoom user other than the one some upcoming meetings were made on,
+    saw what that means, and confirmed: each such session gets a new meeting on the connected
+    account, and its people are told the new link once (as LINK_CHANGED, when it exists). A
+    session in progress keeps its meeting until it ends. The old meetings cannot be removed
+    through the new grant: they are returned, and listed to the peer, to delete in the old
+    account."""
+    now = timezone.now()
+    with transaction.atomic():
+        connection = ZoomConnection.objects.select_for_update().get(peer_id=peer_id)
+        if not connection.is_connected:
+            return []
+        elsewhere = (
+            ZoomMeeting.objects.select_for_update(of=("self",))
+            .select_related("session")
+            .filter(
+                session__peer_id=peer_id,
+                session__status=SupportSession.Status.CONFIRMED,
+                session__starts_at__gt=now,
+                removed_at__isnull=True,
+                removal_requested_at__isnull=True,
+            )
+            .exclude(host_zoom_user_id=connection.zoom_user_id)
+        )
+        for session in SupportSession.objects.select_for_update().filter(
+            uncertain_elsewhere(connection), status=SupportSession.Status.CONFIRMED
+        ):
+            session.create_started_at = None
+            session.maybe_left_on_old_account_at = now
+            session.save(update_fields=["create_started_at", "maybe_left_on_old_account_at"])
+            request_provisioning(session)
+        left = []
+        for meeting in elsewhere:
+            where = meeting.host_email or "your previous Zoom account"
+            meeting.removed_at = meeting.left_on_old_account_at = now
+            meeting.removal_failed = f"Still in {where}: delete it there"[:200]
+            meeting.join_url_encrypted = meeting.passcode_encrypted = ""
+            meeting.save()
+            session = SupportSession.objects.select_for_update().get(pk=meeting.session_id)
+            session.calendar_sequence += 1
+            session.save(update_fields=["calendar_sequence", "updated_at"])
+            request_provisioning(session)
+            left.append(meeting)
+    return left
+
+
+def meeting_gone(zoom_meeting_id: int) -> bool:
+    """The host deleted the meeting inside Zoom (webhook, or noticed at join or update).
+
+    The session shows it; if it still wants a meeting and the peer is connected, it gets a new
+    one, and both people are told the link changed.
+    """
+    with transaction.atomic():
+        meeting = (
+            ZoomMeeting.objects.select_for_update()
+            .filter(zoom_meeting_id=zoom_meeting_id, removed_at__isnull=True)
+            .first()
+        )
+        if meeting is None:
+            return False
+        meeting.removed_at = timezone.now()
+        meeting.removal_failed = ""
+        meeting.save(update_fields=["removed_at", "removal_failed"])
+        if meeting.removal_requested_at is not None:
+            return True  # we were removing it anyway
+        session = SupportSession.objects.select_for_update().get(pk=meeting.session_id)
+        session.calendar_sequence += 1
+        session.save(update_fields=["calendar_sequence", "updated_at"])
+        request_provisioning(session)
+    return True
+
+
+# --- The tasks: each runs its body and queues a retry the one way -------------------------
+
+
+@task()
+def provision_meeting(session_id: int) -> str:
+    return settle(
+        provision(session_id),
+        provision_meeting,
+        session_id,
+        mark=lambda when: SupportSession.objects.filter(pk=session_id).update(next_attempt_at=when),
+    )
+
+
+@task()
+def remove_meeting(meeting_id: int, attempt: int = 0) -> str:
+    return settle(
+        remove(meeting_id, attempt),
+        remove_meeting,
+        meeting_id,
+        attempt + 1,
+        mark=lambda when: ZoomMeeting.objects.filter(pk=meeting_id).update(next_attempt_at=when),
+    )
+
+
+@task()
+def update_meeting(meeting_id: int, attempt: int = 0) -> str:
+    return settle(
+        update(meeting_id, attempt),
+        update_meeting,
+        meeting_id,
+        attempt + 1,
+        mark=lambda when: ZoomMeeting.objects.filter(pk=meeting_id).update(next_attempt_at=when),
+    )
+
+
+# --- Creating (flow 3) ---------------------------------------------------------------------
 
 
 def agenda_for(session: SupportSession) -> str:
@@ -99,45 +318,67 @@ def meeting_request(session: SupportSession, passcode: str) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Orphans:
-    """The session no longer wants a meeting, but an earlier create may have reached Zoom."""
+class Step(StrEnum):
+    CREATE = "create"  # this run holds the lease: find or create the meeting
+    ORPHANS = "orphans"  # no meeting wanted, but an earlier create may have reached Zoom
+    WAIT = "wait"  # another run holds the lease
+    STOP = "stop"  # nothing to do (``reason`` says why)
 
-    session: SupportSession
-    connection: ZoomConnection
+
+@dataclass(frozen=True)
+class Claim:
+    """What one provisioning run found under the session's lock, and may do next."""
+
+    step: Step
+    session: SupportSession  # as read under the lock
+    reason: str = ""
+    connection: ZoomConnection | None = None  # set for CREATE and ORPHANS
+    reconcile: bool = False  # CREATE: an earlier attempt may have reached Zoom
+    wait: float = 0.0  # WAIT: seconds until the other run's lease ends
+
+    @property
+    def zoom(self) -> ZoomConnection:
+        assert self.connection is not None, f"a {self.step} claim has a connection"
+        return self.connection
 
 
 def provision(session_id: int) -> str | Retry:
     claim = _claim(session_id)
-    if isinstance(claim, Orphans):
-        return _remove_orphans(claim.session, claim.connection)
-    if isinstance(claim, (str, Retry)):
-        return claim
-    session, connection, reconcile = claim
+    if claim.step == Step.WAIT:
+        return Retry(claim.wait, claim.reason)
+    if claim.step == Step.STOP:
+        return claim.reason
+    if claim.step == Step.ORPHANS:
+        return _remove_orphans(claim.session, claim.zoom)
+    return _create(claim)
+
+
+def _create(claim: Claim) -> str | Retry:
+    session, connection, reconcile = claim.session, claim.zoom, claim.reconcile
     # Once a create may have reached Zoom, the mark stays until the session's meeting is found
     # or stored: every failure below keeps it when this run was itself reconciling.
     try:
         data = _find_or_create(session, connection, reconcile=reconcile)
-    except ZoomAuthError:
-        _release_claim(session_id, Provisioning.NEEDS_ZOOM, sent=reconcile)
-        return "zoom refused the grant"
-    except ZoomRateLimited as exc:
-        _release_claim(session_id, Provisioning.PENDING, sent=reconcile)
-        return Retry(exc.retry_after + random.uniform(0, 2), "rate limited")
-    except ZoomUnavailable as exc:
-        log.warning("Zoom meeting for session %s not made yet: %s", session_id, exc)
-        sent = reconcile or exc.outcome_unknown
-        return _transient(session_id, session.provisioning_attempts, sent=sent)
     except ZoomError as exc:
-        log.warning("Zoom refused a meeting for session %s: %s", session_id, exc)
-        _release_claim(session_id, Provisioning.FAILED, sent=reconcile)
+        outcome = outcome_of(exc, attempt=session.provisioning_attempts)
+        if outcome.next == Next.RECONNECT:
+            _release_claim(session.pk, Provisioning.NEEDS_ZOOM, sent=reconcile)
+            return outcome.reason
+        if outcome.rate_limited:
+            _release_claim(session.pk, Provisioning.PENDING, sent=reconcile)
+            return outcome.retry
+        if outcome.next == Next.RETRY:
+            log.warning("Zoom meeting for session %s not made yet: %s", session.pk, exc)
+            sent = reconcile or outcome.maybe_sent
+            return _transient(session.pk, session.provisioning_attempts, sent=sent)
+        log.warning("Zoom refused a meeting for session %s: %s", session.pk, exc)
+        _release_claim(session.pk, Provisioning.FAILED, sent=reconcile, error=str(exc))
+        _tell_peer_it_failed(session.pk)
         return "zoom refused the meeting"
-    return _store(session_id, connection, data)
+    return _store(session.pk, connection, data)
 
 
-def _claim(
-    session_id: int,
-) -> str | Retry | Orphans | tuple[SupportSession, ZoomConnection, bool]:
+def _claim(session_id: int) -> Claim:
     with transaction.atomic():
         session, removed_at = _lock_session(session_id, "peer__zoom_connection")
         connection = _connection_of(session)
@@ -146,30 +387,52 @@ def _claim(
         started = session.create_started_at
         if started is not None and started > now - LEASE:
             # Another run is creating right now; look again when its lease ends.
-            return Retry((started + LEASE - now).total_seconds() + 1, "another run holds the lease")
+            wait = (started + LEASE - now).total_seconds() + 1
+            return Claim(Step.WAIT, session, "another run holds the lease", wait=wait)
+        elsewhere = started is not None and _sent_to_another_account(session, connection)
         if not session.wants_zoom_meeting() or None in removed_at:
             if session.provisioning == Provisioning.PENDING:
                 session.provisioning = Provisioning.IDLE
                 session.save(update_fields=["provisioning", "updated_at"])
-            if started is not None and connected and connection is not None:
-                return Orphans(session, connection)
-            return "no meeting wanted"
+            if elsewhere and connection is not None:
+                # This grant cannot look in the account the create went to: tell the peer.
+                session.create_started_at = None
+                session.maybe_left_on_old_account_at = now
+                session.save(update_fields=["create_started_at", "maybe_left_on_old_account_at"])
+                return Claim(Step.STOP, session, "a lost create may be in another zoom account")
+            if started is not None and connected:
+                return Claim(Step.ORPHANS, session, connection=connection)
+            return Claim(Step.STOP, session, "no meeting wanted")
         if not connected or connection is None:
             session.provisioning = Provisioning.NEEDS_ZOOM
             session.save(update_fields=["provisioning", "updated_at"])
-            return "peer not connected"
+            return Claim(Step.STOP, session, "peer not connected")
+        if elsewhere:
+            # Only the account the create went to can say whether it made a meeting: the
+            # session waits for the peer to confirm the move to the new account (or go back).
+            session.provisioning = Provisioning.NEEDS_ZOOM
+            session.save(update_fields=["provisioning", "updated_at"])
+            return Claim(Step.STOP, session, "a lost create waits for the account switch")
         session.create_started_at = now
+        session.create_host_zoom_user_id = connection.zoom_user_id or ""
         session.provisioning = Provisioning.PENDING
         session.provisioning_attempts += 1
         session.save(
             update_fields=[
                 "create_started_at",
+                "create_host_zoom_user_id",
                 "provisioning",
                 "provisioning_attempts",
                 "updated_at",
             ]
         )
-    return session, connection, started is not None
+    return Claim(Step.CREATE, session, connection=connection, reconcile=started is not None)
+
+
+def _sent_to_another_account(session: SupportSession, connection: ZoomConnection | None) -> bool:
+    """The earlier create went to a Zoom user other than the one connected now."""
+    sent_to = session.create_host_zoom_user_id
+    return bool(sent_to) and connection is not None and connection.zoom_user_id != sent_to
 
 
 def _lock_session(session_id: int, *related: str) -> tuple[SupportSession, list[datetime | None]]:
@@ -203,12 +466,13 @@ def _remove_orphans(session: SupportSession, connection: ZoomConnection) -> str 
 
     try:
         removed = call_zoom(connection.pk, run)
-    except ZoomAuthError:
-        return "orphan check waits for Zoom to be reconnected"
-    except ZoomRateLimited as exc:
-        return Retry(exc.retry_after + random.uniform(0, 2), "rate limited")
-    except ZoomError:
-        return Retry(backoff(session.provisioning_attempts + 1), "zoom unavailable")
+    except ZoomError as exc:
+        outcome = outcome_of(exc, attempt=session.provisioning_attempts + 1)
+        if outcome.next == Next.RECONNECT:
+            return "orphan check waits for Zoom to be reconnected"
+        if outcome.rate_limited:
+            return outcome.retry
+        return Retry(outcome.delay, "zoom unavailable")
     now = timezone.now()
     with transaction.atomic():
         locked = SupportSession.objects.select_for_update().get(pk=session.pk)
@@ -241,8 +505,6 @@ def _find_or_create(
 
 
 def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) -> str:
-    from scheduling.tasks import announce_meeting, remove_meeting, update_meeting
-
     with transaction.atomic():
         session, removed_at = _lock_session(session_id)
         if None in removed_at:
@@ -257,6 +519,9 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
             session=session,
             zoom_meeting_id=int(data["id"]),
             host_zoom_user_id=connection.zoom_user_id or "",
+            host_email=connection.zoom_email,
+            zoom_starts_at=_zoom_time(data.get("start_time")),
+            zoom_duration=data.get("duration") if isinstance(data.get("duration"), int) else None,
             settings_overridden=_overrides(data.get("settings") or {}),
             removal_requested_at=None if still_wanted else timezone.now(),
         )
@@ -264,7 +529,10 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
         meeting.save()
         session.create_started_at = None
         session.provisioning = Provisioning.IDLE
-        session.save(update_fields=["create_started_at", "provisioning", "updated_at"])
+        session.provisioning_error = ""
+        session.save(
+            update_fields=["create_started_at", "provisioning", "provisioning_error", "updated_at"]
+        )
         if not still_wanted:
             remove_meeting.enqueue(meeting.pk)
             return "created, then removed: no longer wanted"
@@ -273,8 +541,18 @@ def _store(session_id: int, connection: ZoomConnection, data: dict[str, Any]) ->
         # The emails are written by a task of their own after the Zoom work: this transaction is
         # on every meeting's critical path (docs/benchmarks.md, benchmark 3).
         kind = Notification.Kind.LINK_CHANGED if removed_at else Notification.Kind.LINK_READY
-        announce_meeting.enqueue(meeting.pk, kind, session.calendar_sequence)
+        notifications.announce_meeting.enqueue(meeting.pk, kind, session.calendar_sequence)
     return "created"
+
+
+def _zoom_time(value: object) -> datetime | None:
+    """A meeting's ``start_time`` as Zoom wrote it (UTC, ``…Z``); None when unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _moved_since(session: SupportSession, data: dict[str, Any]) -> bool:
@@ -301,14 +579,18 @@ def _overrides(applied: dict[str, Any]) -> str:
     return "; ".join(found)
 
 
-def _release_claim(session_id: int, provisioning: str, *, sent: bool) -> None:
+def _release_claim(session_id: int, provisioning: str, *, sent: bool, error: str = "") -> None:
     """End this run's lease. ``sent``: the create may have reached Zoom, so keep the mark (the
-    next run then reconciles) but let it expire at once."""
+    next run then reconciles) but let it expire at once. ``error``: what Zoom said, kept for
+    the peer and support when the session is given up."""
     with transaction.atomic():
         session = SupportSession.objects.select_for_update().get(pk=session_id)
         session.create_started_at = timezone.now() - LEASE if sent else None
         session.provisioning = provisioning
-        session.save(update_fields=["create_started_at", "provisioning", "updated_at"])
+        session.provisioning_error = error[:300]
+        session.save(
+            update_fields=["create_started_at", "provisioning", "provisioning_error", "updated_at"]
+        )
 
 
 def _transient(session_id: int, attempts: int, *, sent: bool) -> str | Retry:
@@ -329,16 +611,13 @@ def _tell_peer_it_failed(session_id: int) -> None:
         session = SupportSession.objects.select_related("peer").get(pk=session_id)
         notifications.queue_peer_alert(
             session.peer,
-            Notification.Kind.MEETING_FAILED,
-            f"session:{session.pk}:{session.calendar_sequence}",
+            kind=Notification.Kind.MEETING_FAILED,
+            event_key=f"session:{session.pk}:{session.calendar_sequence}",
             session=session,
         )
 
 
-def backoff(attempt: int) -> float:
-    """Exponential backoff with full jitter: 2 s, 4 s, 8 s … capped at 10 minutes."""
-    ceiling = min(600.0, 2.0 * 2 ** max(0, attempt - 1))
-    return random.uniform(ceiling / 2, ceiling)
+# --- Removing (flow 4) ---------------------------------------------------------------------
 
 
 def remove(meeting_id: int, attempt: int) -> str | Retry:
@@ -346,29 +625,24 @@ def remove(meeting_id: int, attempt: int) -> str | Retry:
     if meeting.removed_at is not None:
         return "already removed"
     connection = ZoomConnection.objects.filter(peer_id=meeting.session.peer_id).first()
-    if (
-        connection is None
-        or not connection.is_connected
-        or connection.zoom_user_id != meeting.host_zoom_user_id
-    ):
+    if connection is None or not connection.is_connected:
         _removal_failed(meeting_id, "Zoom is no longer connected for this peer")
         return "grant gone"
+    if connection.zoom_user_id != meeting.host_zoom_user_id:
+        where = meeting.host_email or "another Zoom account"
+        _removal_failed(meeting_id, f"The meeting is in {where}: delete it there")
+        return "meeting on another zoom account"
     try:
         call_zoom(connection.pk, lambda api: api.delete_meeting(meeting.zoom_meeting_id))
-    except ZoomNotFound:
-        pass  # 3001: already gone in Zoom, which is what we wanted
-    except ZoomAuthError:
-        _removal_failed(meeting_id, "Zoom refused the authorization")
-        return "grant refused"
-    except ZoomRateLimited as exc:
-        return Retry(exc.retry_after + random.uniform(0, 2), "rate limited")
-    except ZoomUnavailable:
-        return Retry(backoff(attempt + 1), "zoom unavailable")
     except ZoomError as exc:
-        log.warning("Zoom refused to delete meeting %s: %s", meeting.zoom_meeting_id, exc)
-        return Retry(backoff(attempt + 1), "zoom refused")
-    from scheduling.services import request_provisioning
-
+        outcome = outcome_of(exc, attempt=attempt + 1)
+        if outcome.next == Next.RECONNECT:
+            _removal_failed(meeting_id, "Zoom refused the authorization")
+            return "grant refused"
+        if outcome.next == Next.REFUSED:
+            log.warning("Zoom refused to delete meeting %s: %s", meeting.zoom_meeting_id, exc)
+        if outcome.next != Next.GONE:  # 3001: already gone in Zoom, which is what we wanted
+            return outcome.retry
     with transaction.atomic():
         ZoomMeeting.objects.filter(pk=meeting_id).update(
             removed_at=timezone.now(),
@@ -387,54 +661,40 @@ def _removal_failed(meeting_id: int, why: str) -> None:
     ZoomMeeting.objects.filter(pk=meeting_id, removed_at__isnull=True).update(removal_failed=why)
 
 
+# --- Moving --------------------------------------------------------------------------------
+
+
 def update(meeting_id: int, attempt: int) -> str | Retry:
-    """Move the Zoom meeting to the session's current time, in place (PATCH keeps the link)."""
+    """Move the Zoom meeting to the session's current time, in place (PATCH keeps the link).
+
+    A move that cannot reach Zoom (disconnected, the grant refused, the meeting on another Zoom
+    account) waits: the meeting keeps the time Zoom has, the peer sees it, and the reconnect heal
+    or the sweep sends the move once Zoom is reachable.
+    """
     meeting = ZoomMeeting.objects.select_related("session").get(pk=meeting_id)
     session = meeting.session
     if meeting.removed_at is not None or meeting.removal_requested_at is not None:
         return "meeting no longer in use"
     connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
     if connection is None or not connection.is_connected:
-        return "zoom not connected"
+        return "zoom not connected: the move waits for a reconnect"
+    if connection.zoom_user_id != meeting.host_zoom_user_id:
+        return "the meeting is on another zoom account: the move waits"
     body = meeting_request(session, "")
     change = {key: body[key] for key in ("start_time", "duration", "timezone")}
     try:
         call_zoom(connection.pk, lambda api: api.update_meeting(meeting.zoom_meeting_id, change))
-    except ZoomNotFound:
-        meeting_gone(meeting.zoom_meeting_id)
-        return "meeting was deleted in Zoom"
-    except ZoomAuthError:
-        return "zoom refused the grant"
-    except ZoomRateLimited as exc:
-        return Retry(exc.retry_after + random.uniform(0, 2), "rate limited")
-    except ZoomError:
-        return Retry(backoff(attempt + 1), "zoom unavailable")
+    except ZoomError as exc:
+        outcome = outcome_of(exc, attempt=attempt + 1)
+        if outcome.next == Next.GONE:
+            meeting_gone(meeting.zoom_meeting_id)
+            return "meeting was deleted in Zoom"
+        if outcome.next == Next.RECONNECT:
+            return outcome.reason
+        if outcome.rate_limited:
+            return outcome.retry
+        return Retry(outcome.delay, "zoom unavailable")
+    ZoomMeeting.objects.filter(pk=meeting_id).update(
+        zoom_starts_at=session.starts_at, zoom_duration=session.duration_minutes
+    )
     return "updated"
-
-
-def meeting_gone(zoom_meeting_id: int) -> bool:
-    """The host deleted the meeting inside Zoom (webhook, or noticed at join or update).
-
-    The session shows it; if it still wants a meeting and the peer is connected, it gets a new
-    one, and both people are told the link changed.
-    """
-    from scheduling.services import request_provisioning
-
-    with transaction.atomic():
-        meeting = (
-            ZoomMeeting.objects.select_for_update()
-            .filter(zoom_meeting_id=zoom_meeting_id, removed_at__isnull=True)
-            .first()
-        )
-        if meeting is None:
-            return False
-        meeting.removed_at = timezone.now()
-        meeting.removal_failed = ""
-        meeting.save(update_fields=["removed_at", "removal_failed"])
-        if meeting.removal_requested_at is not None:
-            return True  # we were removing it anyway
-        session = SupportSession.objects.select_for_update().get(pk=meeting.session_id)
-        session.calendar_sequence += 1
-        session.save(update_fields=["calendar_sequence", "updated_at"])
-        request_provisioning(session)
-    return True

@@ -7,7 +7,9 @@ A session's *meeting link* is a manual link the peer typed, or a Zoom meeting Pe
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +17,24 @@ from django.utils import timezone
 
 from peerakeet.lib.crypto import DecryptionError
 from zoom.vault import keyring
+
+# Writing these moves the session's end, which is stored (``ends_at``) for overlaps and lists.
+_TIME_FIELDS = frozenset({"starts_at", "duration_minutes"})
+
+
+class SessionQuerySet(models.QuerySet["SupportSession"]):
+    """Keeps ``ends_at`` in step on the bulk doors too (``save`` keeps it on the single one)."""
+
+    def bulk_create(self, objs: Iterable[SupportSession], *args: Any, **kwargs: Any) -> Any:
+        objs = list(objs)
+        for session in objs:
+            session.ends_at = session.end_of_time()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        if _TIME_FIELDS & kwargs.keys() and "ends_at" not in kwargs:
+            raise TypeError("Moving sessions in bulk must set ends_at too; save() each instead.")
+        return super().update(**kwargs)
 
 
 class SupportSession(models.Model):
@@ -47,6 +67,9 @@ class SupportSession(models.Model):
     modality = models.CharField(max_length=8, choices=Modality.choices, default=Modality.VIDEO)
     starts_at = models.DateTimeField(help_text="Stored in UTC.")
     duration_minutes = models.PositiveSmallIntegerField(default=50)
+    # starts_at + duration, stored (kept in step by save() and SessionQuerySet) so that overlaps,
+    # lists and the join window compare columns instead of computing the end per database.
+    ends_at = models.DateTimeField(editable=False)
     manual_link = models.URLField(max_length=500, blank=True)
     # Never leaves Peerakeet: not sent to Zoom, not in emails, not in the participant's view.
     private_note = models.TextField(max_length=2000, blank=True)
@@ -59,8 +82,15 @@ class SupportSession(models.Model):
     # Set (and committed) before a create is sent: another run of the task stays off until the
     # lease ends, and afterwards reconciles with Zoom before creating again.
     create_started_at = models.DateTimeField(null=True, blank=True)
+    # The Zoom user that create was sent to: only that user's grant can look for it.
+    create_host_zoom_user_id = models.CharField(max_length=64, blank=True)
+    # A create whose answer was lost went to a Zoom account the peer has since moved away from:
+    # a meeting may exist there that Peerakeet cannot reach; the peer is asked to check.
+    maybe_left_on_old_account_at = models.DateTimeField(null=True, blank=True)
     # When the queued provisioning task is due; the sweep re-queues work overdue by minutes.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # What Zoom said when it refused to create the meeting (shown to the peer and to support).
+    provisioning_error = models.CharField(max_length=300, blank=True)
     # The calendar file's SEQUENCE: bumped on every change people are told about (RFC 5545).
     calendar_sequence = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
@@ -71,6 +101,8 @@ class SupportSession(models.Model):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at"]
@@ -94,13 +126,16 @@ class SupportSession(models.Model):
     def __str__(self) -> str:
         return f"Session {self.pk} ({self.status})"
 
-    @property
-    def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.duration_minutes)
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.ends_at = self.end_of_time()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and _TIME_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "ends_at"}
+        super().save(*args, **kwargs)
 
-    def is_member(self, user: object) -> bool:
-        user_id = getattr(user, "pk", None)
-        return user_id is not None and user_id in (self.peer_id, self.participant_id)
+    def end_of_time(self) -> datetime:
+        """Where ``ends_at`` belongs for the current start and duration."""
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
 
     def join_window(self) -> tuple[datetime, datetime]:
         opens = self.starts_at - timedelta(minutes=settings.JOIN_WINDOW_MINUTES_BEFORE)
@@ -135,10 +170,20 @@ class ZoomMeeting(models.Model):
     settings_overridden = models.CharField(
         max_length=300, blank=True, help_text="What Zoom applied differently from what we asked."
     )
+    # The Zoom account it lives on, as the peer knows it ("lee@…"): said to the peer when they
+    # connect another account, and erased with the rest of the Zoom profile when the app is removed.
+    host_email = models.EmailField(blank=True)
+    # The time and length Zoom has: a move that could not reach Zoom leaves them behind the
+    # session's until Zoom is reachable again (the reconnect heal and the sweep send it).
+    zoom_starts_at = models.DateTimeField(null=True, blank=True)
+    zoom_duration = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     removal_requested_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     removal_failed = models.CharField(max_length=200, blank=True)
+    # Replaced by a meeting on the peer's new Zoom account: it still exists in the old account,
+    # which Peerakeet can no longer reach; the peer is asked to delete it there.
+    left_on_old_account_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -156,6 +201,15 @@ class ZoomMeeting(models.Model):
     @property
     def is_live(self) -> bool:
         return self.removed_at is None
+
+    def is_in_step_with(self, session: SupportSession) -> bool:
+        """Zoom has the session's time and length (unknown counts as yes: rows from before)."""
+        if self.zoom_starts_at is None:
+            return True
+        return (self.zoom_starts_at, self.zoom_duration) == (
+            session.starts_at,
+            session.duration_minutes,
+        )
 
     def _data(self, column: str) -> str:
         return f"zoom-meeting:{self.session_id}:{self.zoom_meeting_id}:{column}"

@@ -10,20 +10,27 @@ through the session's Join Session page.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django_tasks import task
 from icalendar import Calendar, Event
 
 from accounts.models import User
+from peerakeet.lib.retry import Retry, backoff, settle
 from scheduling.models import Notification, SupportSession, ZoomMeeting
 
+log = logging.getLogger(__name__)
+
 Kind = Notification.Kind
+MAX_MAIL_ATTEMPTS = 8  # an email whose mail server keeps failing is retried this many times
 
 # Which preference switch governs each kind.
 PREFERENCE = {
@@ -65,8 +72,6 @@ def queue_session_event(
     sends them, instead of a get_or_create and a task per person: this runs in every confirmation
     and for every meeting created.
     """
-    from scheduling.tasks import send_notifications
-
     sequence = session.calendar_sequence if sequence is None else sequence
     wanted = {
         f"session:{session.pk}:{kind}:{sequence}:{person.pk}": person
@@ -110,6 +115,8 @@ def queue_session_event(
     return len(created)
 
 
+# Zoom work first: an email may wait a moment, a meeting link should not.
+@task(priority=-10)
 def announce_meeting(meeting_id: int, kind: str, sequence: int) -> str:
     """Queue the "link ready" (or "link changed") emails of a meeting the worker just stored.
 
@@ -136,11 +143,9 @@ def announce_meeting(meeting_id: int, kind: str, sequence: int) -> str:
 
 
 def queue_peer_alert(
-    peer: User, kind: str, event_key: str, session: SupportSession | None = None
+    peer: User, *, kind: str, event_key: str, session: SupportSession | None = None
 ) -> bool:
     """A Zoom problem the peer must act on (loud, never silent). ``event_key`` dedupes it."""
-    from scheduling.tasks import send_notification
-
     if not getattr(peer, PREFERENCE[Kind(kind)]):
         return False
     notification, created = Notification.objects.get_or_create(
@@ -154,6 +159,36 @@ def queue_peer_alert(
 
 def both(session: SupportSession) -> list[User]:
     return [session.participant, session.peer]
+
+
+@task(priority=-10)
+def send_notifications(notification_ids: list[int]) -> str:
+    """The emails of one event (both people of a session), in one queue row instead of one per
+    person. Each is sent as ``send_notification`` sends it and retried alone if its mail fails;
+    one that fails otherwise is queued on its own, so it fails visibly without holding the rest.
+    """
+    outcomes = []
+    for notification_id in notification_ids:
+        try:
+            outcomes.append(send_notification.call(notification_id))
+        except Exception as exc:
+            log.warning("Notification %s failed (%s); queued on its own", notification_id,
+                        type(exc).__name__)  # fmt: skip
+            send_notification.enqueue(notification_id)
+            outcomes.append("queued on its own")
+    return "; ".join(outcomes)
+
+
+@task(priority=-10)
+def send_notification(notification_id: int, attempt: int = 0) -> str:
+    try:
+        return send(notification_id)
+    except (OSError, SMTPException):
+        # The mail server is down or refused: try again later, a few times.
+        if attempt >= MAX_MAIL_ATTEMPTS:
+            raise
+        retry = Retry(backoff(attempt + 1) * 4, "mail server unavailable")
+        return settle(retry, send_notification, notification_id, attempt + 1)
 
 
 def send(notification_id: int) -> str:

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from django.db.models import (
-    DateTimeField,
-    Exists,
-    F,
-    Func,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-)
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from scheduling.models import SupportSession, ZoomMeeting
+from zoom.models import ZoomConnection
 
 Status = SupportSession.Status
 Provisioning = SupportSession.Provisioning
@@ -36,7 +27,9 @@ def live_meeting(session: SupportSession) -> ZoomMeeting | None:
 def sessions_for(user: User) -> QuerySet[SupportSession]:
     return (
         SupportSession.objects.filter(Q(peer=user) | Q(participant=user))
-        .select_related("peer", "participant")
+        # The peer's Zoom connection says whether a waiting move or a meeting on another Zoom
+        # account can be reached (link_state); joined, so it costs no query.
+        .select_related("peer", "participant", "peer__zoom_connection")
         .prefetch_related(
             Prefetch(
                 "meetings",
@@ -71,33 +64,8 @@ def _upcoming_q(now: datetime) -> Q:
     return Q(
         status__in=(Status.REQUESTED, Status.CONFIRMED),
         starts_at__gt=now - LONGEST_SESSION,
-        finishes_at__gt=now,
+        ends_at__gt=now,
     )
-
-
-class SessionEnd(Func):
-    """``starts_at + duration_minutes`` computed by the database (Django's duration arithmetic
-    cannot multiply on SQLite, so each backend gets its own spelling)."""
-
-    output_field = DateTimeField()
-    template = "(%(expressions)s)"
-    arg_joiner = " + INTERVAL '1 minute' * "  # PostgreSQL: starts_at + interval * minutes
-
-    def __init__(self) -> None:
-        super().__init__(F("starts_at"), F("duration_minutes"))
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="datetime(%(expressions)s || ' minutes')",
-            arg_joiner=", '+' || ",
-            **extra_context,
-        )
-
-
-def _with_end(sessions: QuerySet[SupportSession]) -> QuerySet[SupportSession]:
-    return sessions.annotate(finishes_at=SessionEnd())
 
 
 def _page(sessions: QuerySet[SupportSession], number: int, per_page: int) -> Page:
@@ -111,13 +79,13 @@ def _page(sessions: QuerySet[SupportSession], number: int, per_page: int) -> Pag
 
 def upcoming_sessions(user: User) -> QuerySet[SupportSession]:
     """Requested and confirmed sessions that have not ended, soonest first."""
-    sessions = _with_end(sessions_for(user)).filter(_upcoming_q(timezone.now()))
+    sessions = sessions_for(user).filter(_upcoming_q(timezone.now()))
     return sessions.order_by("starts_at", "pk")
 
 
 def past_sessions(user: User) -> QuerySet[SupportSession]:
     """Everything else (ended, declined, cancelled, completed), most recent first."""
-    sessions = _with_end(sessions_for(user)).exclude(_upcoming_q(timezone.now()))
+    sessions = sessions_for(user).exclude(_upcoming_q(timezone.now()))
     return sessions.order_by("-starts_at", "-pk")
 
 
@@ -132,7 +100,7 @@ def past_page(user: User, number: int = 1, *, per_page: int = PAST_PER_PAGE) -> 
 def is_preparing(user: User) -> bool:
     """Whether any upcoming session is waiting for its Zoom meeting (the page then polls)."""
     return (
-        _with_end(SupportSession.objects.filter(Q(peer=user) | Q(participant=user)))
+        SupportSession.objects.filter(Q(peer=user) | Q(participant=user))
         .filter(_upcoming_q(timezone.now()), provisioning=Provisioning.PENDING)
         .exists()
     )
@@ -143,7 +111,44 @@ class LinkState:
     text: str
     tone: str  # ready | pending | problem | neutral
     meeting: ZoomMeeting | None = None
-    warning: str = ""
+    warning: str = ""  # for the peer only
+    # A move keeps the link: the Zoom meeting is reachable and is moved in place (or a manual
+    # link, which does not move at all).
+    moves_in_place: bool = False
+
+
+MOVE_WAITS = "Zoom still shows the old time; it will be updated when Zoom is reconnected."
+MOVE_SENDING = "Zoom still shows the old time; Peerakeet is updating it."
+
+
+def _connection(session: SupportSession) -> ZoomConnection | None:
+    try:
+        return session.peer.zoom_connection
+    except ZoomConnection.DoesNotExist:
+        return None
+
+
+def _zoom_warning(session: SupportSession, meeting: ZoomMeeting) -> tuple[str, bool]:
+    """What the peer should know about a live meeting, and whether a move keeps its link."""
+    connection = _connection(session)
+    connected = connection is not None and connection.is_connected
+    if (
+        connected
+        and connection is not None
+        and connection.zoom_user_id != meeting.host_zoom_user_id
+    ):
+        where = meeting.host_email or "another Zoom account"
+        return (
+            f"This meeting is on {where}, not on the Zoom account connected now "
+            f"({connection.zoom_email}). Move your sessions to the new account from the "
+            "Schedule page, or reconnect Zoom as before.",
+            False,
+        )
+    if not meeting.is_in_step_with(session):
+        return (MOVE_SENDING if connected else MOVE_WAITS), connected
+    if meeting.settings_overridden:
+        return f"Zoom applied different security settings: {meeting.settings_overridden}", True
+    return "", True
 
 
 def link_state(session: SupportSession) -> LinkState:
@@ -159,14 +164,10 @@ def link_state(session: SupportSession) -> LinkState:
             return LinkState(REMOVE_FAILED, "problem")
         return LinkState("No meeting link", "neutral")
     if session.manual_link:
-        return LinkState("Manual link", "ready")
+        return LinkState("Manual link", "ready", moves_in_place=True)
     if meeting is not None:
-        warning = (
-            f"Zoom applied different security settings: {meeting.settings_overridden}"
-            if meeting.settings_overridden
-            else ""
-        )
-        return LinkState("Zoom meeting ready", "ready", meeting, warning)
+        warning, in_place = _zoom_warning(session, meeting)
+        return LinkState("Zoom meeting ready", "ready", meeting, warning, in_place)
     if session.status == Status.REQUESTED:
         return LinkState("A Zoom meeting is created when the peer accepts", "neutral")
     if session.status != Status.CONFIRMED:
@@ -174,7 +175,8 @@ def link_state(session: SupportSession) -> LinkState:
     if session.provisioning == Provisioning.PENDING:
         return LinkState(Provisioning.PENDING.label, "pending")
     if session.provisioning == Provisioning.FAILED:
-        return LinkState(Provisioning.FAILED.label, "problem")
+        said = f"Zoom said: {session.provisioning_error}" if session.provisioning_error else ""
+        return LinkState(Provisioning.FAILED.label, "problem", warning=said)
     return LinkState("No meeting yet — reconnect Zoom or add a link", "problem")
 
 
@@ -192,4 +194,77 @@ def sessions_needing_a_link(peer: User, *, limit: int = 20) -> list[SupportSessi
         .exclude(Exists(live))
         .select_related("participant")
         .order_by("starts_at")[:limit]
+    )
+
+
+def uncertain_elsewhere(connection: ZoomConnection) -> Q:
+    """Upcoming sessions of the connection's peer whose lost create went to another account."""
+    return Q(
+        peer_id=connection.peer_id,
+        create_started_at__isnull=False,
+        starts_at__gt=timezone.now(),
+    ) & ~Q(create_host_zoom_user_id__in=("", connection.zoom_user_id))
+
+
+@dataclass(frozen=True)
+class AccountSwitch:
+    """Upcoming meetings made on a Zoom user other than the one connected now."""
+
+    sessions: int
+    old_accounts: list[str]
+    new_account: str
+
+
+def account_switch(peer: User) -> AccountSwitch | None:
+    """What moving to the connected Zoom account would change, before the peer confirms it."""
+    connection = ZoomConnection.objects.filter(
+        peer=peer, state=ZoomConnection.State.CONNECTED
+    ).first()
+    if connection is None:
+        return None
+    elsewhere = (
+        ZoomMeeting.objects.filter(
+            session__peer=peer,
+            session__status=Status.CONFIRMED,
+            session__starts_at__gt=timezone.now(),
+            removed_at__isnull=True,
+            removal_requested_at__isnull=True,
+        )
+        .exclude(host_zoom_user_id=connection.zoom_user_id)
+        .values_list("host_email", flat=True)
+    )
+    hosts = list(elsewhere)
+    # Sessions whose lost create went to the old account count too: they get new links as well.
+    uncertain = SupportSession.objects.filter(
+        uncertain_elsewhere(connection), status=Status.CONFIRMED
+    ).count()
+    if not hosts and not uncertain:
+        return None
+    old = sorted({host or "your previous Zoom account" for host in hosts}) or [
+        "your previous Zoom account"
+    ]
+    return AccountSwitch(len(hosts) + uncertain, old, connection.zoom_email)
+
+
+def sessions_maybe_left_on_old_accounts(peer: User) -> list[SupportSession]:
+    """Upcoming sessions for which a lost create may have made a meeting in an account the peer
+    moved away from (Peerakeet could not look there)."""
+    return list(
+        SupportSession.objects.filter(
+            peer=peer, maybe_left_on_old_account_at__isnull=False, ends_at__gt=timezone.now()
+        ).order_by("starts_at")
+    )
+
+
+def meetings_left_on_old_accounts(peer: User) -> list[ZoomMeeting]:
+    """Meetings replaced after a switch of Zoom account, still in the old one, for sessions
+    that have not ended: the peer is asked to delete them there."""
+    return list(
+        ZoomMeeting.objects.filter(
+            session__peer=peer,
+            left_on_old_account_at__isnull=False,
+            session__ends_at__gt=timezone.now(),
+        )
+        .select_related("session")
+        .order_by("session__starts_at")
     )

@@ -12,18 +12,22 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
 from booking import rules as booking_rules
 from scheduling import notifications
-from scheduling.models import Notification, SupportSession
-from scheduling.selectors import live_meeting
-from zoom.models import ZoomConnection
+from scheduling.meetings import (
+    move_meeting,
+    release_meeting,
+    request_provisioning,
+    switch_to_connected_account,
+)
+from scheduling.models import Notification, SupportSession, ZoomMeeting
 
 Status = SupportSession.Status
 Kind = Notification.Kind
@@ -136,7 +140,7 @@ def session_decline(*, session: SupportSession, by: User) -> SupportSession:
         _require_status(session, {Status.REQUESTED}, "decline")
         session.status = Status.DECLINED
         session.save(update_fields=["status", "updated_at"])
-        _release_meeting(session)
+        release_meeting(session)
         notifications.queue_session_event(session, Kind.DECLINED, [session.participant])
     return session
 
@@ -160,7 +164,7 @@ def session_cancel(*, session: SupportSession, by: User) -> SupportSession:
                 "updated_at",
             ]
         )
-        _release_meeting(session)
+        release_meeting(session)
         # A withdrawn request concerns only the peer; a cancelled booking, both calendars.
         told = notifications.both(session) if was_confirmed else [session.peer]
         notifications.queue_session_event(session, Kind.CANCELLED, told)
@@ -180,6 +184,40 @@ def session_complete(*, session: SupportSession, by: User) -> SupportSession:
     return session
 
 
+# A peer's "Try again" is honoured at most this often per session.
+RETRY_MEETING_EVERY = timedelta(minutes=1)
+
+
+def session_retry_meeting(*, session: SupportSession, by: User) -> SupportSession:
+    """The peer asks Peerakeet to try the Zoom meeting again after it failed. Idempotent: while
+    a meeting is being prepared or exists, nothing more is queued."""
+    with transaction.atomic():
+        session = _locked(session, by, peer_only=True)
+        _require_status(session, {Status.CONFIRMED}, "retry the meeting of")
+        if not session.wants_zoom_meeting():
+            raise SessionError(
+                "This session does not need a Zoom meeting (it has a link or has ended).",
+                code="no_meeting_wanted",
+            )
+        if session.provisioning == SupportSession.Provisioning.PENDING:
+            return session
+        # Counted in the shared cache: every web process honours the same minute.
+        if not cache.add(f"retry-meeting:{session.reference}", 1, RETRY_MEETING_EVERY.seconds):
+            raise SessionError(
+                "Peerakeet tried a moment ago. Wait a minute before trying again.",
+                code="too_soon",
+            )
+        request_provisioning(session)
+    return session
+
+
+def zoom_account_switch(*, peer: User) -> list[ZoomMeeting]:
+    """The peer confirms moving upcoming sessions to the Zoom account connected now (see
+    scheduling.meetings.switch_to_connected_account); the meetings left in the old account."""
+    _require_peer(peer)
+    return switch_to_connected_account(peer_id=peer.pk)
+
+
 def session_set_manual_link(*, session: SupportSession, by: User, link: str) -> SupportSession:
     """A manual link always wins: a Zoom meeting already made for the session is removed.
 
@@ -197,7 +235,7 @@ def session_set_manual_link(*, session: SupportSession, by: User, link: str) -> 
         if link:
             session.provisioning = SupportSession.Provisioning.IDLE
             session.save(update_fields=["provisioning"])
-            _release_meeting(session)
+            release_meeting(session)
             if session.status == Status.CONFIRMED:
                 notifications.queue_session_event(
                     session, Kind.LINK_CHANGED, notifications.both(session)
@@ -234,20 +272,12 @@ def session_reschedule(
         session.save(
             update_fields=["starts_at", "duration_minutes", "calendar_sequence", "updated_at"]
         )
-        _move_meeting(session)
+        move_meeting(session)
         told = notifications.both(session)
         if session.status == Status.REQUESTED:
             told = [session.peer if by.pk == session.participant_id else session.participant]
         notifications.queue_session_event(session, Kind.RESCHEDULED, told)
     return session
-
-
-def _move_meeting(session: SupportSession) -> None:
-    from scheduling.tasks import update_meeting
-
-    meeting = live_meeting(session)
-    if meeting is not None and meeting.removal_requested_at is None:
-        update_meeting.enqueue(meeting.pk)
 
 
 def clean_manual_link(link: str) -> str:
@@ -266,40 +296,6 @@ def clean_manual_link(link: str) -> str:
             "A meeting link must not contain a user name or password.", code="bad_link"
         )
     return link
-
-
-def request_provisioning(session: SupportSession) -> bool:
-    """Queue a Zoom meeting for a confirmed session that wants one (in the caller's transaction)."""
-    from scheduling.tasks import provision_meeting
-
-    if not session.wants_zoom_meeting() or live_meeting(session) is not None:
-        return False
-    if not ZoomConnection.objects.filter(
-        peer_id=session.peer_id, state=ZoomConnection.State.CONNECTED
-    ).exists():
-        # Nothing to queue: the peer sees "reconnect Zoom or add a link" at once, and
-        # connecting later heals the session (scheduling.receivers).
-        session.provisioning = SupportSession.Provisioning.NEEDS_ZOOM
-        session.save(update_fields=["provisioning", "updated_at"])
-        return False
-    session.provisioning = SupportSession.Provisioning.PENDING
-    session.provisioning_attempts = 0
-    session.next_attempt_at = timezone.now()
-    session.save(
-        update_fields=["provisioning", "provisioning_attempts", "next_attempt_at", "updated_at"]
-    )
-    provision_meeting.enqueue(session.pk)
-    return True
-
-
-def _release_meeting(session: SupportSession) -> None:
-    from scheduling.tasks import remove_meeting
-
-    meeting = live_meeting(session)
-    if meeting is not None and meeting.removal_requested_at is None:
-        meeting.removal_requested_at = timezone.now()
-        meeting.save(update_fields=["removal_requested_at"])
-        remove_meeting.enqueue(meeting.pk)
 
 
 def _locked(session: SupportSession, by: User, *, peer_only: bool) -> SupportSession:
@@ -380,57 +376,17 @@ def _check_overlap(
 ) -> None:
     """Confirmed sessions of one peer never overlap; open requests may (the peer picks one)."""
     ends_at = starts_at + timedelta(minutes=duration_minutes)
-    candidates = SupportSession.objects.filter(
+    others = SupportSession.objects.filter(
         peer=peer,
         status=Status.CONFIRMED,
         starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+        # Implied by ends_at's bound; it lets the (peer, status, starts_at) index range-scan.
         starts_at__gt=starts_at - timedelta(minutes=MAX_DURATION),
     )
     if exclude is not None:
-        candidates = candidates.exclude(pk=exclude)
-    if any(other.ends_at > starts_at for other in candidates):
+        others = others.exclude(pk=exclude)
+    if others.exists():
         raise SessionError(
             "This time overlaps another session of this peer. Choose another time.", code="overlap"
         )
-
-
-STALE_AFTER = timedelta(minutes=2)
-
-
-def sweep_stale_work(*, older_than: timedelta = STALE_AFTER) -> tuple[int, int]:
-    """Re-queue Zoom work that a dead worker left behind (its task row stays "running").
-
-    Safe to run at any time: both tasks are idempotent and provisioning holds a lease.
-    """
-    from scheduling.models import ZoomMeeting
-    from scheduling.tasks import provision_meeting, remove_meeting
-
-    cutoff = timezone.now() - older_than
-    provisions = removals = 0
-    with transaction.atomic():
-        overdue = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=cutoff)
-        stale = SupportSession.objects.filter(
-            overdue,
-            status=Status.CONFIRMED,
-            provisioning=SupportSession.Provisioning.PENDING,
-            updated_at__lt=cutoff,
-        )
-        for session in stale:
-            provision_meeting.enqueue(session.pk)
-            provisions += 1
-        stuck = ZoomMeeting.objects.filter(
-            overdue, removed_at__isnull=True, removal_requested_at__lt=cutoff, removal_failed=""
-        )
-        for meeting in stuck:
-            remove_meeting.enqueue(meeting.pk)
-            removals += 1
-        # A create a dead worker may have sent, whatever the session's status now: the task
-        # adopts the meeting or, if it is no longer wanted, removes it.
-        uncertain = SupportSession.objects.filter(
-            create_started_at__lt=cutoff,
-            peer__zoom_connection__state=ZoomConnection.State.CONNECTED,
-        ).exclude(pk__in=[s.pk for s in stale])
-        for session in uncertain:
-            provision_meeting.enqueue(session.pk)
-            provisions += 1
-    return provisions, removals

@@ -27,10 +27,13 @@ from scheduling.join import JoinRefused, join_target
 from scheduling.models import SupportSession
 from scheduling.selectors import (
     Page,
+    account_switch,
     is_preparing,
     link_state,
+    meetings_left_on_old_accounts,
     past_page,
     sessions_for,
+    sessions_maybe_left_on_old_accounts,
     sessions_needing_a_link,
     upcoming_page,
 )
@@ -82,10 +85,28 @@ def _schedule_context(request: HttpRequest, **forms: Form) -> dict[str, Any]:
     }
     if user.is_certified_peer:
         context["create_form"] = forms.get("create_form") or SessionCreateForm(viewer=user)
-        context["needing_link"] = sessions_needing_a_link(user)
+        context.update(_banner_context(user))
     else:
         context["request_form"] = forms.get("request_form") or SessionRequestForm(viewer=user)
     return context
+
+
+def _banner_context(peer: User) -> dict[str, Any]:
+    """What the peer must act on about Zoom: sessions without a link, a new Zoom account."""
+    return {
+        "needing_link": sessions_needing_a_link(peer),
+        "account_switch": account_switch(peer),
+        "left_on_old_accounts": meetings_left_on_old_accounts(peer),
+        "maybe_left_on_old_accounts": sessions_maybe_left_on_old_accounts(peer),
+    }
+
+
+@certified_peer_required
+@require_GET
+def zoom_banners(request: HttpRequest) -> HttpResponse:
+    """The Zoom banners alone, for htmx to refresh when a connect finishes in the popup."""
+    with timezone.override(_user(request).time_zone):
+        return render(request, "scheduling/_zoom_banner.html", _banner_context(_user(request)))
 
 
 def _page_number(request: HttpRequest, name: str) -> int:
@@ -213,6 +234,9 @@ def _render_detail(
         ),
         "can_reschedule": session.status == SupportSession.Status.REQUESTED
         or (session.status == SupportSession.Status.CONFIRMED and session.peer_id == user.pk),
+        "can_retry_meeting": session.peer_id == user.pk
+        and session.provisioning == SupportSession.Provisioning.FAILED
+        and session.wants_zoom_meeting(),
         "join_opens": session.join_window()[0],
         "now": timezone.now(),
     }
@@ -225,6 +249,7 @@ ACTIONS: dict[str, tuple[Callable[..., SupportSession], str]] = {
     "decline": (services.session_decline, "Request declined."),
     "cancel": (services.session_cancel, "Session cancelled."),
     "complete": (services.session_complete, "Session marked as completed."),
+    "try-again": (services.session_retry_meeting, "Peerakeet is trying the Zoom meeting again."),
 }
 
 
@@ -332,3 +357,18 @@ def join(request: HttpRequest, session_id: int) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     return response
+
+
+@certified_peer_required
+@require_POST
+def zoom_account_switch(request: HttpRequest) -> HttpResponse:
+    """The peer confirms: upcoming sessions get new meetings on the Zoom account connected now."""
+    left = services.zoom_account_switch(peer=_user(request))
+    if left:
+        messages.success(
+            request,
+            f"{len(left)} session{'s' if len(left) != 1 else ''} will get new links on the Zoom "
+            "account connected now; their people are told once the links are ready. Delete the "
+            "old meetings in your previous Zoom account (listed below).",
+        )
+    return redirect("scheduling:schedule")

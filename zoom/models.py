@@ -25,7 +25,6 @@ class ZoomConnection(models.Model):
         BY_PEER = "by_peer", "Disconnected by the peer"
         REMOVED_IN_ZOOM = "removed_in_zoom", "Removed in the Zoom App Marketplace"
         GRANT_REFUSED = "grant_refused", "Zoom refused the authorization"
-        SUPERSEDED = "superseded", "Connected again elsewhere"
 
     peer = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zoom_connection"

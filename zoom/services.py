@@ -19,10 +19,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from zoom import vault
+from zoom import vault, webhooks
 from zoom.client import TokenSet, ZoomAPI, ZoomError, ZoomOAuth, ZoomRequestError
 from zoom.models import AuditEvent, ZoomConnection
-from zoom.signals import connection_established, connection_lost
+from zoom.signals import connection_established, connection_lost, meeting_deleted
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +67,25 @@ def connection_complete(*, peer: User, code: str, code_verifier: str) -> ZoomCon
     except ZoomUserAlreadyBound:
         _revoke_quietly(tokens.access_token)
         audit(
-            None,
-            peer,
-            peer.email,
-            AuditEvent.Kind.CONNECT_FAILED,
-            "Zoom user already bound to another peer",
+            connection=None,
+            peer=peer,
+            actor=peer.email,
+            kind=AuditEvent.Kind.CONNECT_FAILED,
+            detail="Zoom user already bound to another peer",
         )
         raise
     return connection
+
+
+def connection_failed(*, peer: User, detail: str) -> None:
+    """A connect that did not complete (denied, a stale link, Zoom's refusal): audited."""
+    audit(
+        connection=getattr(peer, "zoom_connection", None),
+        peer=peer,
+        actor=peer.email,
+        kind=AuditEvent.Kind.CONNECT_FAILED,
+        detail=detail,
+    )
 
 
 def _require_scopes(peer: User, tokens: TokenSet) -> None:
@@ -84,11 +95,11 @@ def _require_scopes(peer: User, tokens: TokenSet) -> None:
     if missing:
         _revoke_quietly(tokens.access_token)
         audit(
-            None,
-            peer,
-            peer.email,
-            AuditEvent.Kind.CONNECT_FAILED,
-            f"Zoom did not grant: {' '.join(missing)}",
+            connection=None,
+            peer=peer,
+            actor=peer.email,
+            kind=AuditEvent.Kind.CONNECT_FAILED,
+            detail=f"Zoom did not grant: {' '.join(missing)}",
         )
         raise ZoomScopesMissing(missing)
 
@@ -117,11 +128,11 @@ def _bind(*, peer: User, tokens: TokenSet, profile: dict[str, Any]) -> ZoomConne
             vault.store_tokens(connection, tokens)
             connection.save()
             audit(
-                connection,
-                peer,
-                peer.email,
-                AuditEvent.Kind.CONNECTED,
-                f"Zoom account {connection.zoom_email}",
+                connection=connection,
+                peer=peer,
+                actor=peer.email,
+                kind=AuditEvent.Kind.CONNECTED,
+                detail=f"Zoom account {connection.zoom_email}",
             )
             connection_established.send(sender=ZoomConnection, connection=connection)
     except IntegrityError:
@@ -137,7 +148,12 @@ def connection_disconnect(*, peer: User) -> bool:
         return False
     if connection.access_token_encrypted:
         _revoke_quietly(vault.access_token(connection))
-    _end(connection.pk, ZoomConnection.Reason.BY_PEER, AuditEvent.Kind.DISCONNECTED, peer.email, "")
+    _end(
+        connection.pk,
+        reason=ZoomConnection.Reason.BY_PEER,
+        kind=AuditEvent.Kind.DISCONNECTED,
+        actor=peer.email,
+    )
     return True
 
 
@@ -159,10 +175,10 @@ def connection_deauthorize(
         return False
     _end(
         connection.pk,
-        ZoomConnection.Reason.REMOVED_IN_ZOOM,
-        AuditEvent.Kind.DEAUTHORIZED,
-        "Zoom",
-        "app_deauthorized",
+        reason=ZoomConnection.Reason.REMOVED_IN_ZOOM,
+        kind=AuditEvent.Kind.DEAUTHORIZED,
+        actor="Zoom",
+        detail="app_deauthorized",
     )
     return True
 
@@ -173,11 +189,58 @@ def connection_mark_needs_reconnect(*, connection: ZoomConnection, detail: str) 
     connection.reason = ZoomConnection.Reason.GRANT_REFUSED
     vault.erase_tokens(connection)
     connection.save()
-    audit(connection, connection.peer, "system", AuditEvent.Kind.REFRESH_FAILED, detail[:300])
+    audit(
+        connection=connection,
+        peer=connection.peer,
+        actor="system",
+        kind=AuditEvent.Kind.REFRESH_FAILED,
+        detail=detail,
+    )
     connection_lost.send(sender=ZoomConnection, connection=connection)
 
 
-def _end(connection_id: int, reason: str, kind: str, actor: str, detail: str) -> None:
+def webhook_received(event: dict[str, Any]) -> dict[str, str]:
+    """A verified Zoom event (zoom-api.md §4): the reply to send. Every event, and every repeat,
+    is acknowledged so Zoom does not retry it; MalformedEvent for one that cannot be answered."""
+    payload: dict[str, Any] = event.get("payload", {})
+    name = event["event"]
+    if name == "endpoint.url_validation":
+        plain = webhooks.plain_token(payload)
+        return webhooks.url_validation_reply(settings.ZOOM_WEBHOOK_SECRET_TOKEN, plain)
+    if name == "app_deauthorized":
+        _deauthorized(webhooks.deauthorization(payload))
+    if name == "meeting.deleted":
+        _meeting_deleted(webhooks.deleted_meeting(payload))
+    return {"status": "ok"}
+
+
+def _deauthorized(event: webhooks.Deauthorization) -> None:
+    if event.client_id != settings.ZOOM_CLIENT_ID:
+        log.warning("Zoom app_deauthorized for another client id ignored")
+        return
+    connection_deauthorize(
+        zoom_user_id=event.zoom_user_id,
+        account_id=event.account_id,
+        deauthorized_at=event.deauthorized_at,
+    )
+
+
+def _meeting_deleted(event: webhooks.DeletedMeeting | None) -> None:
+    """The host deleted a meeting inside Zoom (optional event, zoom-api.md §4)."""
+    if event is None:
+        return
+    host = event.host_zoom_user_id
+    if ZoomConnection.objects.filter(
+        zoom_user_id=host, state=ZoomConnection.State.CONNECTED
+    ).exists():
+        meeting_deleted.send(
+            sender=ZoomConnection,
+            zoom_meeting_id=event.zoom_meeting_id,
+            host_zoom_user_id=host,
+        )
+
+
+def _end(connection_id: int, *, reason: str, kind: str, actor: str, detail: str = "") -> None:
     with transaction.atomic():
         connection = ZoomConnection.objects.select_for_update().get(pk=connection_id)
         connection.state = ZoomConnection.State.DISCONNECTED
@@ -188,7 +251,7 @@ def _end(connection_id: int, reason: str, kind: str, actor: str, detail: str) ->
         connection.zoom_account_id = connection.zoom_email = connection.scopes = ""
         vault.erase_tokens(connection)
         connection.save()
-        audit(connection, connection.peer, actor, kind, detail)
+        audit(connection=connection, peer=connection.peer, actor=actor, kind=kind, detail=detail)
         connection_lost.send(sender=ZoomConnection, connection=connection)
 
 
@@ -211,8 +274,9 @@ def _revoke_quietly(token: str) -> None:
 
 
 def audit(
-    connection: ZoomConnection | None, peer: User | None, actor: str, kind: str, detail: str
+    *, connection: ZoomConnection | None, peer: User | None, actor: str, kind: str, detail: str
 ) -> AuditEvent:
+    """One line of the connection's audit trail (support staff read it; never a secret)."""
     return AuditEvent.objects.create(
         connection=connection, peer=peer, actor=actor, kind=kind, detail=detail[:300]
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from zoom import vault
 from zoom.client import ZoomAccessTokenRejected, ZoomAPI, ZoomAuthError, ZoomOAuth
 from zoom.models import ZoomConnection
+from zoom.services import connection_mark_needs_reconnect
 
 T = TypeVar("T")
 
@@ -111,8 +112,6 @@ def _rotate(connection: ZoomConnection) -> str | ZoomAuthError:
     try:
         tokens = ZoomOAuth().refresh(refresh_token=vault.refresh_token(connection))
     except ZoomAuthError as exc:
-        from zoom.services import connection_mark_needs_reconnect
-
         connection_mark_needs_reconnect(connection=connection, detail=str(exc))
         return exc
     vault.store_tokens(connection, tokens)

@@ -10,7 +10,6 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -29,17 +28,15 @@ from accounts.models import User
 from accounts.permissions import certified_peer_required
 from zoom import webhooks
 from zoom.client import ZoomError, ZoomRateLimited, ZoomUnavailable
-from zoom.models import AuditEvent, ZoomConnection
 from zoom.services import (
     ZoomScopesMissing,
     ZoomUserAlreadyBound,
-    audit,
     connection_complete,
-    connection_deauthorize,
     connection_disconnect,
+    connection_failed,
     oauth_begin,
+    webhook_received,
 )
-from zoom.signals import meeting_deleted
 from zoom.templatetags.zoom_tags import pill_context
 
 log = logging.getLogger(__name__)
@@ -155,10 +152,10 @@ def callback(request: HttpRequest) -> HttpResponse:
     peer = _peer(request)
     pending = _pop_state(request, request.GET.get("state", ""))
     if request.GET.get("error"):
-        _audit_failure(peer, "Zoom authorization was not allowed")
+        connection_failed(peer=peer, detail="Zoom authorization was not allowed")
         return _result(request, "denied", status=200)
     if pending is None:
-        _audit_failure(peer, "The connect link was unknown, expired or already used")
+        connection_failed(peer=peer, detail="The connect link was unknown, expired or already used")
         return _result(request, "bad_state", status=400)
     code = request.GET.get("code", "")
     if not code:
@@ -180,20 +177,12 @@ def _connect_failure(request: HttpRequest, peer: User, exc: ZoomError) -> HttpRe
         missing = [SCOPE_LABELS.get(scope, scope) for scope in exc.missing]
         return _result(request, "scopes_missing", status=400, missing=missing)
     if isinstance(exc, ZoomUnavailable | ZoomRateLimited):
-        _audit_failure(peer, f"Zoom unavailable: {type(exc).__name__}")
+        connection_failed(peer=peer, detail=f"Zoom unavailable: {type(exc).__name__}")
         return _result(request, "unavailable", status=503)
-    _audit_failure(peer, f"Zoom refused the code exchange ({exc.code or exc.status or 'error'})")
-    return _result(request, "failed", status=400)
-
-
-def _audit_failure(peer: User, detail: str) -> None:
-    audit(
-        getattr(peer, "zoom_connection", None),
-        peer,
-        peer.email,
-        AuditEvent.Kind.CONNECT_FAILED,
-        detail,
+    connection_failed(
+        peer=peer, detail=f"Zoom refused the code exchange ({exc.code or exc.status or 'error'})"
     )
+    return _result(request, "failed", status=400)
 
 
 def _result(request: HttpRequest, outcome: str, *, status: int = 200, **extra: Any) -> HttpResponse:
@@ -253,60 +242,6 @@ def webhook(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": "unauthorized"}, status=401)
     try:
         event = webhooks.parse(body)
-    except ValueError:
-        return JsonResponse({"error": "malformed event"}, status=400)
-    return _handle_event(event)
-
-
-def _handle_event(event: dict[str, Any]) -> HttpResponse:
-    payload: dict[str, Any] = event.get("payload", {})
-    if event["event"] == "endpoint.url_validation":
-        plain = payload.get("plainToken")
-        if not isinstance(plain, str) or not plain:
-            return JsonResponse({"error": "missing plainToken"}, status=400)
-        return JsonResponse(
-            webhooks.url_validation_reply(settings.ZOOM_WEBHOOK_SECRET_TOKEN, plain)
-        )
-    if event["event"] == "app_deauthorized":
-        _deauthorized(payload)
-    if event["event"] == "meeting.deleted":
-        _meeting_deleted(payload)
-    # Every other event, and every repeat, is acknowledged so Zoom does not retry it.
-    return JsonResponse({"status": "ok"})
-
-
-def _deauthorized(payload: dict[str, Any]) -> None:
-    if payload.get("client_id") != settings.ZOOM_CLIENT_ID:
-        log.warning("Zoom app_deauthorized for another client id ignored")
-        return
-    connection_deauthorize(
-        zoom_user_id=str(payload.get("user_id", "")),
-        account_id=str(payload.get("account_id", "")),
-        deauthorized_at=_zoom_time(payload.get("deauthorization_time")),
-    )
-
-
-def _meeting_deleted(payload: dict[str, Any]) -> None:
-    """The host deleted a meeting inside Zoom (optional event, zoom-api.md §4)."""
-    meeting = payload.get("object") or {}
-    try:
-        meeting_id = int(meeting["id"])
-    except (KeyError, TypeError, ValueError):
-        return
-    host = str(meeting.get("host_id", ""))
-    if ZoomConnection.objects.filter(
-        zoom_user_id=host, state=ZoomConnection.State.CONNECTED
-    ).exists():
-        meeting_deleted.send(
-            sender=ZoomConnection, zoom_meeting_id=meeting_id, host_zoom_user_id=host
-        )
-
-
-def _zoom_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+        return JsonResponse(webhook_received(event))
+    except webhooks.MalformedEvent as exc:
+        return JsonResponse({"error": str(exc)}, status=400)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 # A delivery stamped this far ahead of our clock is refused too: clocks drift, but not by minutes.
@@ -18,6 +20,10 @@ MAX_FUTURE_SKEW = 60
 
 class WebhookRejected(Exception):
     """The delivery is not provably from Zoom, or too old: answer 401, change nothing."""
+
+
+class MalformedEvent(ValueError):
+    """A signed delivery that is not an event we can read: answer 400, change nothing."""
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -51,14 +57,73 @@ def verify(
 
 
 def parse(body: bytes) -> dict[str, Any]:
-    """The event as a dict; ValueError for anything that is not a JSON object with an event."""
-    event = json.loads(body)
+    """The event as a dict; MalformedEvent for anything that is not a JSON object with an event."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        raise MalformedEvent("malformed event") from None
     if not isinstance(event, dict) or not isinstance(event.get("event"), str):
-        raise ValueError("not a Zoom event")
+        raise MalformedEvent("malformed event")
     payload = event.get("payload", {})
     if not isinstance(payload, dict):
-        raise ValueError("payload is not an object")
+        raise MalformedEvent("malformed event")
     return event
+
+
+@dataclass(frozen=True)
+class Deauthorization:
+    """app_deauthorized: the app was removed in the Zoom Marketplace (zoom-api.md §4)."""
+
+    client_id: str
+    zoom_user_id: str
+    account_id: str
+    deauthorized_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DeletedMeeting:
+    """meeting.deleted: the host deleted a meeting inside Zoom."""
+
+    zoom_meeting_id: int
+    host_zoom_user_id: str
+
+
+def deauthorization(payload: dict[str, Any]) -> Deauthorization:
+    return Deauthorization(
+        client_id=str(payload.get("client_id", "")),
+        zoom_user_id=str(payload.get("user_id", "")),
+        account_id=str(payload.get("account_id", "")),
+        deauthorized_at=zoom_time(payload.get("deauthorization_time")),
+    )
+
+
+def deleted_meeting(payload: dict[str, Any]) -> DeletedMeeting | None:
+    """The deleted meeting, or None when the payload names no meeting id."""
+    meeting = payload.get("object") or {}
+    try:
+        meeting_id = int(meeting["id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return DeletedMeeting(meeting_id, str(meeting.get("host_id", "")))
+
+
+def plain_token(payload: dict[str, Any]) -> str:
+    """endpoint.url_validation's plainToken; MalformedEvent when it is missing."""
+    plain = payload.get("plainToken")
+    if not isinstance(plain, str) or not plain:
+        raise MalformedEvent("missing plainToken")
+    return plain
+
+
+def zoom_time(value: object) -> datetime | None:
+    """An ISO 8601 time from a payload, in UTC when it names no zone; None when unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def url_validation_reply(secret: str, plain_token: str) -> dict[str, str]:

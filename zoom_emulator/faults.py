@@ -35,7 +35,10 @@ ENDPOINTS = (
     "delete_meeting",
 )
 ANY = "*"
-FAULT_KINDS = ("500", "503", "429", "timeout", "lost_response")
+FAULT_KINDS = ("500", "503", "429", "timeout", "lost_response", "3161")
+# Zoom's answer when the host may not schedule meetings (an admin disabled it, or the account is
+# suspended): a refusal of the request itself, not a passing fault. Zoom error code 3161.
+CANNOT_HOST = "Your user account is not allowed meeting hosting and scheduling capabilities."
 MAX_HOLD_SECONDS = 120.0
 CALL_LOG_SIZE = 100_000
 
@@ -166,6 +169,8 @@ def fault_response(fault: Fault) -> Response:
         return JSONResponse({"code": 429, "message": QPS_MESSAGE}, 429, headers=headers)
     if fault.kind == "timeout":
         return JSONResponse({"code": 504, "message": "Gateway Timeout"}, 504)
+    if fault.kind == "3161":
+        return JSONResponse({"code": 3161, "message": CANNOT_HOST}, 400)
     messages = {"500": "Internal Server Error", "503": "Service Unavailable"}
     return JSONResponse({"code": int(fault.kind), "message": messages[fault.kind]}, int(fault.kind))
 

@@ -264,6 +264,15 @@ def complete_session(request: HttpRequest, session_id: SessionId) -> SessionDeta
     return _act(request, session_id, services.session_complete)
 
 
+@router.post(
+    "/{session_id}/retry-meeting",
+    response=ACTION_ANSWERS,
+    summary="Try the Zoom meeting again after it could not be created (peer)",
+)
+def retry_meeting(request: HttpRequest, session_id: SessionId) -> SessionDetailOut:
+    return _act(request, session_id, services.session_retry_meeting)
+
+
 @router.put(
     "/{session_id}/link",
     response=answers(ok=(200, SessionDetailOut), errors=(400, 403, 404, 409)),

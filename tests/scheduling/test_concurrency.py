@@ -15,8 +15,8 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from scheduling.meetings import provision_meeting
 from scheduling.models import SupportSession, ZoomMeeting
-from scheduling.tasks import provision_meeting
 from tests.scheduling.conftest import book
 from tests.worker import run_until_quiet, run_worker
 from tests.zoom_support import CLIENT_ID, CLIENT_SECRET, LICENSED, connect, zoom_user

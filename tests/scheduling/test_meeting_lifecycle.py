@@ -335,7 +335,7 @@ def test_the_sweep_removes_what_a_killed_worker_created_for_a_session_since_canc
     import httpx
     from django.utils import timezone as tz
 
-    from scheduling.services import sweep_stale_work
+    from scheduling.sweep import sweep_stale_work
     from zoom import vault
     from zoom.models import ZoomConnection
 

@@ -15,7 +15,6 @@ REASON_TEXT: dict[str, str] = {
     "Reconnect to keep creating meetings.",
     ZoomConnection.Reason.REMOVED_IN_ZOOM: "Peerakeet Telehealth was removed in the Zoom App "
     "Marketplace.",
-    ZoomConnection.Reason.SUPERSEDED: "Zoom was connected again elsewhere. Reconnect here.",
 }
 
 

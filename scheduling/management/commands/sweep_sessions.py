@@ -8,17 +8,27 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from scheduling.services import sweep_stale_work
-from scheduling.tasks import requeue_lost_tasks
+from scheduling.sweep import (
+    requeue_lost_tasks,
+    retry_failed_meetings,
+    sweep_stale_work,
+    sweep_waiting_moves,
+)
 
 
 class Command(BaseCommand):
-    help = "Re-queue stale meeting provisioning and removal, and tasks lost with their worker."
+    help = (
+        "Re-queue stale meeting provisioning and removal, moves that waited for Zoom, failed "
+        "meetings once a day, and tasks lost with their worker."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         provisions, removals = sweep_stale_work()
+        moves = sweep_waiting_moves()
+        retried = retry_failed_meetings()
         lost = requeue_lost_tasks()
         self.stdout.write(
             f"re-queued {provisions} provisioning and {removals} removal task(s), "
-            f"and {lost} task(s) lost with their worker"
+            f"and {lost} task(s) lost with their worker; sent {moves} waiting move(s); "
+            f"tried {retried} failed meeting(s) again"
         )

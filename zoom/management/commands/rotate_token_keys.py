@@ -28,11 +28,11 @@ def rotate_connection(connection_id: int) -> bool:
         connection.save(update_fields=["refresh_token_encrypted", "access_token_encrypted"])
         key_id = vault.keyring().current_id
         audit(
-            connection,
-            connection.peer,
-            "system",
-            AuditEvent.Kind.KEYS_ROTATED,
-            f"Tokens re-encrypted under key {key_id}",
+            connection=connection,
+            peer=connection.peer,
+            actor="system",
+            kind=AuditEvent.Kind.KEYS_ROTATED,
+            detail=f"Tokens re-encrypted under key {key_id}",
         )
         return True
 

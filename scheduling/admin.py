@@ -1,0 +1,64 @@
+"""Support staff see sessions whose Zoom meeting could not be made, with Zoom's reason.
+
+Read-only, like every support view: changes go through the services. Never the private note, a
+join URL or a passcode: support does not need them to help.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from peerakeet.admin import SupportReadOnly
+from scheduling.models import SupportSession
+
+
+class Meeting(admin.SimpleListFilter):
+    title = "Zoom meeting"
+    parameter_name = "meeting"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("failed", "Could not be created"), ("needs_zoom", "Waiting for Zoom")]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[SupportSession]
+    ) -> QuerySet[SupportSession]:
+        if self.value() == "failed":
+            return queryset.filter(provisioning=SupportSession.Provisioning.FAILED)
+        if self.value() == "needs_zoom":
+            return queryset.filter(provisioning=SupportSession.Provisioning.NEEDS_ZOOM)
+        return queryset
+
+
+@admin.register(SupportSession)
+class SupportSessionAdmin(SupportReadOnly):
+    list_display = [
+        "pk",
+        "starts_at",
+        "status",
+        "peer",
+        "provisioning",
+        "provisioning_error",
+        "provisioning_attempts",
+    ]
+    list_filter = [Meeting, "status"]
+    search_fields = ["peer__email", "participant__email"]
+    list_select_related = ["peer"]
+    date_hierarchy = "starts_at"
+    fields = (
+        "peer",
+        "participant",
+        "status",
+        "modality",
+        "starts_at",
+        "ends_at",
+        "duration_minutes",
+        "provisioning",
+        "provisioning_error",
+        "provisioning_attempts",
+        "next_attempt_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields

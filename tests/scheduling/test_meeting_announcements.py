@@ -1,0 +1,88 @@
+""" "Your link is ready": announced once the meeting exists, never for one no longer in use."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from scheduling import services
+from scheduling.models import ZoomMeeting
+from tests.scheduling.conftest import book
+from tests.scheduling.mail import emails_to
+from tests.worker import run_until_quiet
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_people_hear_when_the_zoom_link_is_ready(mailoutbox, connected_peer, participant, emulator):
+    book(connected_peer, participant)
+
+    run_until_quiet()
+
+    assert emails_to(mailoutbox, participant, "meeting link is ready")
+
+
+def test_a_meeting_cancelled_before_its_emails_are_written_is_never_announced(
+    mailoutbox, connected_peer, participant, emulator
+):
+    """The link-ready emails are written by their own task after the Zoom work; a cancellation
+    that lands first means its people hear of the cancellation, not of a link to nowhere."""
+    from scheduling import meetings
+
+    session = book(connected_peer, participant)
+    assert meetings.provision(session.pk) == "created"  # the worker stores the meeting ...
+    services.session_cancel(session=session, by=participant)  # ... the participant cancels ...
+
+    run_until_quiet()  # ... before the announcement's turn comes
+
+    assert emails_to(mailoutbox, connected_peer, "cancelled")
+    assert not emails_to(mailoutbox, participant, "meeting link")
+    assert not emails_to(mailoutbox, connected_peer, "meeting link")
+
+
+def test_a_meeting_announced_again_after_a_reschedule_is_emailed_once(
+    mailoutbox, connected_peer, participant, emulator
+):
+    """A re-run of the announcement (a worker lost after it committed) comes after the session
+    moved: the event is still the one of when the meeting was stored."""
+    from django_tasks_db.models import DBTaskResult
+
+    from scheduling.notifications import announce_meeting
+
+    session = book(connected_peer, participant)
+    run_until_quiet()
+    [announced] = DBTaskResult.objects.filter(task_path__endswith=".announce_meeting")
+    services.session_reschedule(
+        session=session, by=connected_peer, starts_at=session.starts_at + timedelta(hours=2)
+    )
+    announce_meeting.enqueue(*announced.args_kwargs["args"])  # the same run, again
+
+    run_until_quiet()
+
+    assert len(emails_to(mailoutbox, participant, "meeting link is ready")) == 1
+    assert len(emails_to(mailoutbox, connected_peer, "meeting link is ready")) == 1
+    assert emails_to(mailoutbox, participant, "has moved")
+
+
+def test_a_meeting_replaced_before_its_emails_are_written_is_not_announced(
+    mailoutbox, connected_peer, participant, emulator
+):
+    """A manual link set and cleared again before the announcement's turn: the session still
+    wants a Zoom meeting, but not that one, which is being removed. People hear of the manual link,
+    then of the meeting that replaces it, never of the one in between."""
+    from scheduling import meetings
+
+    session = book(connected_peer, participant)
+    assert meetings.provision(session.pk) == "created"
+    link = "https://meet.example.org/room"
+    services.session_set_manual_link(session=session, by=connected_peer, link=link)
+    services.session_set_manual_link(session=session, by=connected_peer, link="")
+
+    run_until_quiet()
+
+    assert not emails_to(mailoutbox, participant, "meeting link is ready")
+    assert len(emails_to(mailoutbox, participant, "meeting link changed")) == 2
+    first, second = ZoomMeeting.objects.filter(session=session).order_by("pk")
+    assert first.removed_at is not None
+    assert second.removed_at is None
