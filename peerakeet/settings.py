@@ -16,6 +16,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 
 from peerakeet.lib.env import envbool, envint, envlist, envsecret, envstr, local_secret
+from zoom import scopes as zoom_scopes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("PEERAKEET_VAR_DIR", str(BASE_DIR / "var")))
@@ -198,16 +199,9 @@ ZOOM_WEBHOOK_SECRET_TOKEN = envsecret(
 ZOOM_OAUTH_URL = envstr("ZOOM_OAUTH_URL", "https://zoom.us").rstrip("/")
 ZOOM_API_URL = envstr("ZOOM_API_URL", "https://api.zoom.us/v2").rstrip("/")
 ZOOM_REDIRECT_URI = envstr("ZOOM_REDIRECT_URI", f"{PEERAKEET_BASE_URL}/integrations/zoom/callback")
-# Only what Peerakeet uses (zoom-api.md §1, "Scopes"): no chat, contacts or recordings.
-ZOOM_SCOPES = [
-    "user:read:user",
-    "meeting:write:meeting",
-    "meeting:read:meeting",
-    # Listing upcoming meetings (to reconcile a create whose answer was lost) is its own scope.
-    "meeting:read:list_meetings",
-    "meeting:delete:meeting",
-    "meeting:update:meeting",
-]
+# What the app asks Zoom for: only what Peerakeet uses (zoom-api.md §1, "Scopes"), no chat,
+# contacts or recordings. Each need and the classic scope that also covers it: zoom/scopes.py.
+ZOOM_SCOPES = list(zoom_scopes.REQUESTED)
 ZOOM_HTTP_TIMEOUT = float(envstr("ZOOM_HTTP_TIMEOUT", "10"))
 ZOOM_WEBHOOK_MAX_AGE = envint("ZOOM_WEBHOOK_MAX_AGE", 300)  # seconds
 

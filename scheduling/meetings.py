@@ -29,14 +29,14 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks import task
 
 from peerakeet.lib.retry import Retry, backoff, settle
 from scheduling import notifications
 from scheduling.models import Notification, SupportSession, ZoomMeeting
-from scheduling.selectors import live_meeting, uncertain_elsewhere
+from scheduling.selectors import live_meeting, meetings_behind, uncertain_elsewhere
 from zoom.client import ZoomAPI, ZoomError, ZoomNotFound
 from zoom.models import ZoomConnection
 from zoom.outcomes import Next, outcome_of
@@ -123,31 +123,18 @@ def resume_after_connect(connection: ZoomConnection) -> None:
         meeting.removal_failed = ""
         meeting.save(update_fields=["removal_failed"])
         remove_meeting.enqueue(meeting.pk)
+    # Removals waiting in another account than the one connected now cannot be done from here.
+    _left_on_old_account(
+        ZoomMeeting.objects.filter(
+            session__peer_id=connection.peer_id, removal_requested_at__isnull=False
+        ).exclude(host_zoom_user_id=connection.zoom_user_id)
+    )
     # Moves that could not reach Zoom while it was disconnected are sent now.
     behind = meetings_behind(
         session__peer_id=connection.peer_id, host_zoom_user_id=connection.zoom_user_id
     )
     for meeting_id in behind.values_list("pk", flat=True):
         update_meeting.enqueue(meeting_id)
-
-
-def meetings_behind(*conditions: Q, **where: object) -> QuerySet[ZoomMeeting]:
-    """Live meetings whose Zoom time is not their session's (a move that waited for Zoom), for
-    sessions that have not ended."""
-    return (
-        ZoomMeeting.objects.filter(
-            *conditions,
-            removed_at__isnull=True,
-            removal_requested_at__isnull=True,
-            zoom_starts_at__isnull=False,
-            session__ends_at__gt=timezone.now(),
-            **where,
-        )
-        .exclude(
-            zoom_starts_at=F("session__starts_at"), zoom_duration=F("session__duration_minutes")
-        )
-        .order_by("pk")
-    )
 
 
 def pause_after_disconnect(connection: ZoomConnection) -> None:
@@ -216,16 +203,19 @@ def switch_to_connected_account(*, peer_id: int) -> list[ZoomMeeting]:
     return left
 
 
-def meeting_gone(zoom_meeting_id: int) -> bool:
+def meeting_gone(zoom_meeting_id: int, *, host_zoom_user_id: str | None = None) -> bool:
     """The host deleted the meeting inside Zoom (webhook, or noticed at join or update).
 
     The session shows it; if it still wants a meeting and the peer is connected, it gets a new
-    one, and both people are told the link changed.
+    one, and both people are told the link changed. With ``host_zoom_user_id``, only a meeting
+    that Zoom user hosts counts: Zoom reuses the ids of expired meetings, and a webhook about
+    another host's meeting says nothing about ours.
     """
+    owned = {} if host_zoom_user_id is None else {"host_zoom_user_id": host_zoom_user_id}
     with transaction.atomic():
         meeting = (
             ZoomMeeting.objects.select_for_update()
-            .filter(zoom_meeting_id=zoom_meeting_id, removed_at__isnull=True)
+            .filter(zoom_meeting_id=zoom_meeting_id, removed_at__isnull=True, **owned)
             .first()
         )
         if meeting is None:
@@ -629,8 +619,7 @@ def remove(meeting_id: int, attempt: int) -> str | Retry:
         _removal_failed(meeting_id, "Zoom is no longer connected for this peer")
         return "grant gone"
     if connection.zoom_user_id != meeting.host_zoom_user_id:
-        where = meeting.host_email or "another Zoom account"
-        _removal_failed(meeting_id, f"The meeting is in {where}: delete it there")
+        _left_on_old_account(ZoomMeeting.objects.filter(pk=meeting_id))
         return "meeting on another zoom account"
     try:
         call_zoom(connection.pk, lambda api: api.delete_meeting(meeting.zoom_meeting_id))
@@ -659,6 +648,17 @@ def remove(meeting_id: int, attempt: int) -> str | Retry:
 
 def _removal_failed(meeting_id: int, why: str) -> None:
     ZoomMeeting.objects.filter(pk=meeting_id, removed_at__isnull=True).update(removal_failed=why)
+
+
+def _left_on_old_account(meetings: QuerySet[ZoomMeeting]) -> None:
+    """Meetings to remove that sit in a Zoom account the peer has moved away from: this grant
+    cannot reach them, so the peer is asked to delete them there (the Schedule page lists them).
+    Reconnecting that account still removes them."""
+    for meeting in meetings.filter(removed_at__isnull=True, left_on_old_account_at__isnull=True):
+        where = meeting.host_email or "your previous Zoom account"
+        meeting.removal_failed = f"Still in {where}: delete it there"[:200]
+        meeting.left_on_old_account_at = timezone.now()
+        meeting.save(update_fields=["removal_failed", "left_on_old_account_at"])
 
 
 # --- Moving --------------------------------------------------------------------------------

@@ -22,5 +22,7 @@ def stop_automation(sender: Any, connection: ZoomConnection, **kwargs: Any) -> N
 
 
 @receiver(meeting_deleted)
-def meeting_deleted_in_zoom(sender: Any, zoom_meeting_id: int, **kwargs: Any) -> None:
-    meetings.meeting_gone(zoom_meeting_id)
+def meeting_deleted_in_zoom(
+    sender: Any, zoom_meeting_id: int, host_zoom_user_id: str, **kwargs: Any
+) -> None:
+    meetings.meeting_gone(zoom_meeting_id, host_zoom_user_id=host_zoom_user_id)

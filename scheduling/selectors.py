@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -197,6 +197,25 @@ def sessions_needing_a_link(peer: User, *, limit: int = 20) -> list[SupportSessi
     )
 
 
+def meetings_behind(*conditions: Q, **where: object) -> QuerySet[ZoomMeeting]:
+    """Live meetings whose Zoom time is not their session's (a move that waited for Zoom), for
+    sessions that have not ended."""
+    return (
+        ZoomMeeting.objects.filter(
+            *conditions,
+            removed_at__isnull=True,
+            removal_requested_at__isnull=True,
+            zoom_starts_at__isnull=False,
+            session__ends_at__gt=timezone.now(),
+            **where,
+        )
+        .exclude(
+            zoom_starts_at=F("session__starts_at"), zoom_duration=F("session__duration_minutes")
+        )
+        .order_by("pk")
+    )
+
+
 def uncertain_elsewhere(connection: ZoomConnection) -> Q:
     """Upcoming sessions of the connection's peer whose lost create went to another account."""
     return Q(
@@ -265,6 +284,7 @@ def meetings_left_on_old_accounts(peer: User) -> list[ZoomMeeting]:
             left_on_old_account_at__isnull=False,
             session__ends_at__gt=timezone.now(),
         )
+        .exclude(removal_failed="")  # removed after all: the peer reconnected that account
         .select_related("session")
         .order_by("session__starts_at")
     )

@@ -17,13 +17,13 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from scheduling.meetings import (
-    meetings_behind,
     provision_meeting,
     remove_meeting,
     request_provisioning,
     update_meeting,
 )
 from scheduling.models import SupportSession, ZoomMeeting
+from scheduling.selectors import meetings_behind
 from zoom.models import ZoomConnection
 
 log = logging.getLogger(__name__)

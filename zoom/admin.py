@@ -24,6 +24,7 @@ class ZoomConnectionAdmin(SupportReadOnly):
         "zoom_email",
         "zoom_user_id",
         "zoom_account_id",
+        "zoom_user_type",
         "scopes",
         "connected_at",
         "refreshed_at",

@@ -193,9 +193,13 @@ class ZoomAPI:
     def __repr__(self) -> str:
         return f"ZoomAPI(base_url={self.base_url!r})"
 
-    def me(self) -> dict[str, Any]:
-        """https://developers.zoom.us/docs/api/users/#tag/users/GET/users/{userId}"""
-        return _json(self._call("GET", "/users/me"))
+    def me(self, *, timeout: float | None = None) -> dict[str, Any]:
+        """https://developers.zoom.us/docs/api/users/#tag/users/GET/users/{userId}
+
+        ``timeout`` shortens the pool's read timeout for a read that must not hold things up.
+        """
+        bounded = {} if timeout is None else {"timeout": httpx.Timeout(timeout, connect=timeout)}
+        return _json(self._call("GET", "/users/me", **bounded))
 
     def create_meeting(self, body: dict[str, Any]) -> dict[str, Any]:
         """https://developers.zoom.us/docs/api/meetings/#tag/meetings/POST/users/{userId}/meetings"""

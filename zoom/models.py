@@ -26,6 +26,14 @@ class ZoomConnection(models.Model):
         REMOVED_IN_ZOOM = "removed_in_zoom", "Removed in the Zoom App Marketplace"
         GRANT_REFUSED = "grant_refused", "Zoom refused the authorization"
 
+    class UserType(models.IntegerChoices):
+        """The Zoom user's ``type`` from GET /users/me (zoom-api.md §2)."""
+
+        BASIC = 1, "Basic (free): meetings end at 40 minutes"
+        LICENSED = 2, "Licensed"
+        UNASSIGNED_WITHOUT_MEETINGS_BASIC = 4, "Unassigned without Meetings Basic"
+        NONE = 99, "None"
+
     peer = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="zoom_connection"
     )
@@ -37,6 +45,10 @@ class ZoomConnection(models.Model):
     zoom_user_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     zoom_account_id = models.CharField(max_length=64, blank=True)
     zoom_email = models.EmailField(blank=True)
+    # Read at connect and after each token refresh, so an upgrade shows at the next refresh.
+    zoom_user_type = models.PositiveSmallIntegerField(
+        choices=UserType.choices, null=True, blank=True
+    )
     scopes = models.CharField(max_length=500, blank=True)
     # Secrets: ciphertext only, never shown anywhere.
     refresh_token_encrypted = models.TextField(blank=True, editable=False)

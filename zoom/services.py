@@ -11,7 +11,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from zoom import vault, webhooks
+from zoom import scopes, vault, webhooks
 from zoom.client import TokenSet, ZoomAPI, ZoomError, ZoomOAuth, ZoomRequestError
 from zoom.models import AuditEvent, ZoomConnection
 from zoom.signals import connection_established, connection_lost, meeting_deleted
@@ -89,9 +89,11 @@ def connection_failed(*, peer: User, detail: str) -> None:
 
 
 def _require_scopes(peer: User, tokens: TokenSet) -> None:
-    """A grant without every scope we use would fail later, mid-booking: refuse it now."""
-    granted = set(tokens.scope.split())
-    missing = tuple(scope for scope in settings.ZOOM_SCOPES if scope not in granted)
+    """A grant that does not cover every need would fail later, mid-booking: refuse it now.
+
+    Granular or classic names both count (zoom.scopes); ``missing`` names what we ask for.
+    """
+    missing = tuple(need.granular for need in scopes.unmet(tokens.scope))
     if missing:
         _revoke_quietly(tokens.access_token)
         audit(
@@ -111,6 +113,33 @@ def _profile(tokens: TokenSet) -> dict[str, Any]:
     return profile
 
 
+def user_type(profile: dict[str, Any]) -> int | None:
+    """The Zoom user's ``type`` in a /users/me answer (1 = Basic); None when it is not there."""
+    value = profile.get("type")
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
+
+
+def connection_note_user_type(*, connection_id: int, profile: dict[str, Any]) -> bool:
+    """A fresh /users/me answer after a token refresh: keep the user type current (an upgraded
+    account stops being Basic). A connection ended, or bound to another Zoom user, since the
+    answer was asked for is left alone. True when the stored type changed."""
+    kind = user_type(profile)
+    if kind is None:
+        return False
+    changed = (
+        ZoomConnection.objects.filter(
+            pk=connection_id,
+            state=ZoomConnection.State.CONNECTED,
+            zoom_user_id=str(profile.get("id", "")),
+        )
+        .exclude(zoom_user_type=kind)
+        .update(zoom_user_type=kind, updated_at=timezone.now())
+    )
+    return changed > 0
+
+
 def _bind(*, peer: User, tokens: TokenSet, profile: dict[str, Any]) -> ZoomConnection:
     zoom_user_id = str(profile["id"])
     try:
@@ -124,6 +153,7 @@ def _bind(*, peer: User, tokens: TokenSet, profile: dict[str, Any]) -> ZoomConne
             connection.zoom_user_id = zoom_user_id
             connection.zoom_account_id = str(profile["account_id"])
             connection.zoom_email = str(profile.get("email", ""))[:254]
+            connection.zoom_user_type = user_type(profile)
             connection.connected_at = connection.refreshed_at = timezone.now()
             vault.store_tokens(connection, tokens)
             connection.save()
@@ -163,24 +193,47 @@ def connection_deauthorize(
     """Option 2: Zoom says the app was removed in the Marketplace. Idempotent.
 
     An event older than the current connection (a late retry or a replay after the peer
-    reconnected) must not end the new grant.
+    reconnected) must not end the new grant. The row is compared under its lock, in the
+    transaction that ends it, so a reconnect committing meanwhile is seen (see _predates).
     """
-    connection = ZoomConnection.objects.filter(
-        zoom_user_id=zoom_user_id, zoom_account_id=account_id
-    ).first()
-    if connection is None:
-        return False
-    connected_at = connection.connected_at
-    if deauthorized_at is not None and connected_at is not None and deauthorized_at < connected_at:
-        return False
-    _end(
-        connection.pk,
-        reason=ZoomConnection.Reason.REMOVED_IN_ZOOM,
-        kind=AuditEvent.Kind.DEAUTHORIZED,
-        actor="Zoom",
-        detail="app_deauthorized",
-    )
+    with transaction.atomic():
+        connection = (
+            ZoomConnection.objects.select_for_update()
+            .filter(zoom_user_id=zoom_user_id, zoom_account_id=account_id)
+            .first()
+        )
+        if connection is None or _predates(deauthorized_at, connection.connected_at):
+            return False
+        _end_locked(
+            connection,
+            reason=ZoomConnection.Reason.REMOVED_IN_ZOOM,
+            kind=AuditEvent.Kind.DEAUTHORIZED,
+            actor="Zoom",
+            detail="app_deauthorized",
+        )
     return True
+
+
+# How far a whole-second deauthorization_time may lie ahead of the moment it stands for.
+WHOLE_SECOND = timedelta(seconds=1)
+
+
+def _predates(deauthorized_at: datetime | None, connected_at: datetime | None) -> bool:
+    """Whether a removal may be of the grant this connection replaced, and must be ignored.
+
+    ``connected_at`` is ours, in microseconds. Zoom's ``deauthorization_time`` comes in
+    milliseconds (zoom-api.md §4) or in whole seconds, cut or rounded. A precise stamp is compared
+    as it is. A whole-second stamp stands for any moment up to a second either side, so it ends
+    the connection only when it is at least a second after ``connected_at``; one stamped before
+    it, in the same second, or less than a second after it is ignored. Ignoring a real removal costs
+    little (nobody removes the app within a second of allowing it, and if they did the grant is
+    dead at Zoom: the next refresh marks the connection Needs reconnect); ending the new grant
+    would cut a peer off who just reconnected.
+    """
+    if deauthorized_at is None or connected_at is None:
+        return False
+    whole_seconds = deauthorized_at.microsecond == 0
+    return deauthorized_at < connected_at + (WHOLE_SECOND if whole_seconds else timedelta(0))
 
 
 def connection_mark_needs_reconnect(*, connection: ZoomConnection, detail: str) -> None:
@@ -243,16 +296,23 @@ def _meeting_deleted(event: webhooks.DeletedMeeting | None) -> None:
 def _end(connection_id: int, *, reason: str, kind: str, actor: str, detail: str = "") -> None:
     with transaction.atomic():
         connection = ZoomConnection.objects.select_for_update().get(pk=connection_id)
-        connection.state = ZoomConnection.State.DISCONNECTED
-        connection.reason = reason
-        _forget_zoom_email_in_audit(connection)
-        # Zoom profile data goes with the tokens (Marketplace rule: delete the user's Zoom data).
-        connection.zoom_user_id = None
-        connection.zoom_account_id = connection.zoom_email = connection.scopes = ""
-        vault.erase_tokens(connection)
-        connection.save()
-        audit(connection=connection, peer=connection.peer, actor=actor, kind=kind, detail=detail)
-        connection_lost.send(sender=ZoomConnection, connection=connection)
+        _end_locked(connection, reason=reason, kind=kind, actor=actor, detail=detail)
+
+
+def _end_locked(
+    connection: ZoomConnection, *, reason: str, kind: str, actor: str, detail: str
+) -> None:
+    """Erase the grant and the Zoom profile data; the caller holds the row lock."""
+    connection.state = ZoomConnection.State.DISCONNECTED
+    connection.reason = reason
+    _forget_zoom_email_in_audit(connection)
+    # Zoom profile data goes with the tokens (Marketplace rule: delete the user's Zoom data).
+    connection.zoom_user_id = connection.zoom_user_type = None
+    connection.zoom_account_id = connection.zoom_email = connection.scopes = ""
+    vault.erase_tokens(connection)
+    connection.save()
+    audit(connection=connection, peer=connection.peer, actor=actor, kind=kind, detail=detail)
+    connection_lost.send(sender=ZoomConnection, connection=connection)
 
 
 def _forget_zoom_email_in_audit(connection: ZoomConnection) -> None:

@@ -5,10 +5,14 @@ apps that call /oauth/token before every request. A refresh happens under a row 
 connection (SELECT ... FOR UPDATE) and re-reads the row once the lock is held: Zoom rotates the
 refresh token on every refresh and kills the old one at once (zoom-api.md §1), so two workers must
 never spend the same refresh token. ``invalid_grant`` marks the connection *Needs reconnect*.
+
+After each refresh the Zoom user's type is read again from /users/me (1 = Basic: Zoom ends the
+host's meetings at 40 minutes), so an upgraded account stops counting as Basic at its next refresh.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -17,14 +21,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from zoom import vault
-from zoom.client import ZoomAccessTokenRejected, ZoomAPI, ZoomAuthError, ZoomOAuth
+from zoom.client import ZoomAccessTokenRejected, ZoomAPI, ZoomAuthError, ZoomError, ZoomOAuth
 from zoom.models import ZoomConnection
-from zoom.services import connection_mark_needs_reconnect
+from zoom.services import connection_mark_needs_reconnect, connection_note_user_type
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Refresh this long before the access token expires, so a call never starts with a dying token.
 EARLY_REFRESH = timedelta(minutes=5)
+# The profile read after a refresh is a courtesy: it may delay the caller this long, no longer.
+PROFILE_TIMEOUT = 5.0  # seconds
 
 
 class ZoomNotConnected(ZoomAuthError):
@@ -85,6 +92,7 @@ def _refresh(connection_id: int, rejected: str | None) -> str:
     # Raised after the block so the Needs-reconnect mark is committed, not rolled back.
     if isinstance(outcome, ZoomAuthError):
         raise outcome
+    _reread_user_type(connection_id, outcome)
     return outcome
 
 
@@ -104,6 +112,7 @@ def refresh_idle(connection_id: int, *, idle_before: datetime) -> bool:
         outcome = _rotate(connection)
     if isinstance(outcome, ZoomAuthError):
         raise outcome
+    _reread_user_type(connection_id, outcome)
     return True
 
 
@@ -127,3 +136,19 @@ def _rotate(connection: ZoomConnection) -> str | ZoomAuthError:
         ]
     )
     return tokens.access_token
+
+
+def _reread_user_type(connection_id: int, access_token: str) -> None:
+    """Read the Zoom user's type with the fresh access token, once the refresh is committed.
+
+    Not inside the refresh's transaction: Zoom has already killed the old refresh token, so the
+    new one must be stored before anything else can fail or hang (docs/architecture.md, "A
+    refresh whose answer is lost"), and the row lock is not held for a call that does not need
+    it. A failed read keeps the type read before; the refresh itself has succeeded.
+    """
+    try:
+        profile = ZoomAPI(access_token).me(timeout=PROFILE_TIMEOUT)
+    except ZoomError as exc:
+        log.warning("Zoom user type not re-read after a refresh: %s", type(exc).__name__)
+        return
+    connection_note_user_type(connection_id=connection_id, profile=profile)

@@ -26,7 +26,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import User
 from accounts.permissions import certified_peer_required
-from zoom import webhooks
+from zoom import scopes, webhooks
 from zoom.client import ZoomError, ZoomRateLimited, ZoomUnavailable
 from zoom.services import (
     ZoomScopesMissing,
@@ -44,14 +44,6 @@ log = logging.getLogger(__name__)
 PENDING_KEY = "zoom_oauth_pending"
 STATE_TTL = 600  # seconds: the connect popup has ten minutes to come back
 MAX_PENDING = 3  # a few tabs may be mid-connect; older states are dropped
-SCOPE_LABELS = {
-    "user:read:user": "View your Zoom user profile",
-    "meeting:write:meeting": "Create meetings",
-    "meeting:read:meeting": "View your meetings",
-    "meeting:read:list_meetings": "List your upcoming meetings",
-    "meeting:delete:meeting": "Delete meetings",
-    "meeting:update:meeting": "Update meetings",
-}
 
 View = Callable[..., HttpResponse]
 
@@ -174,7 +166,7 @@ def _connect_failure(request: HttpRequest, peer: User, exc: ZoomError) -> HttpRe
     if isinstance(exc, ZoomUserAlreadyBound):  # audited and revoked by the service
         return _result(request, "already_bound", status=409)
     if isinstance(exc, ZoomScopesMissing):  # audited and revoked by the service
-        missing = [SCOPE_LABELS.get(scope, scope) for scope in exc.missing]
+        missing = [scopes.label(scope) for scope in exc.missing]
         return _result(request, "scopes_missing", status=400, missing=missing)
     if isinstance(exc, ZoomUnavailable | ZoomRateLimited):
         connection_failed(peer=peer, detail=f"Zoom unavailable: {type(exc).__name__}")

@@ -75,6 +75,19 @@ def create_user(store: Store, spec: NewUser, *, now: datetime, stable: bool = Fa
         return user
 
 
+def set_user_type(store: Store, user_id: str, user_type: object) -> User:
+    """An admin changes the user's license (Zoom's "Update a user", ``type``): an upgraded user is
+    Licensed (2), a downgraded one Basic (1). GET /users/me shows it at once."""
+    if isinstance(user_type, bool) or user_type not in (1, 2):
+        raise UserError("type must be 1 (Basic) or 2 (Licensed)")
+    with store.lock:
+        user = store.users.get(user_id)
+        if user is None:
+            raise UserError(f"no user {user_id}")
+        user.type = 1 if user_type == 1 else 2
+        return user
+
+
 def seed(store: Store, name: str | None, *, now: datetime) -> None:
     if name is None:
         return

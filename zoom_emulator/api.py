@@ -16,14 +16,20 @@ from zoom_emulator.ratelimit import CATEGORY
 from zoom_emulator.state import Grant, Meeting, User
 from zoom_emulator.web import base_url, emulator
 
-# Granular scope first, then its classic equivalent: either lets the call through (§1 "Scopes").
-REQUIRED_SCOPES: dict[str, tuple[str, ...]] = {
+# Each call's user-level scope, granular then classic, then their `:admin` variants: any one lets
+# the call through. Zoom's Meeting API file lists the classic pair per endpoint ("Scopes:
+# `meeting:write:admin`, `meeting:write`"); the granular table pairs each name with `:admin`.
+_USER_LEVEL: dict[str, tuple[str, str]] = {
     "users_me": ("user:read:user", "user:read"),
     "create_meeting": ("meeting:write:meeting", "meeting:write"),
     "list_meetings": ("meeting:read:list_meetings", "meeting:read"),
     "get_meeting": ("meeting:read:meeting", "meeting:read"),
     "patch_meeting": ("meeting:update:meeting", "meeting:write"),
     "delete_meeting": ("meeting:delete:meeting", "meeting:write"),
+}
+REQUIRED_SCOPES: dict[str, tuple[str, ...]] = {
+    endpoint: (granular, classic, f"{granular}:admin", f"{classic}:admin")
+    for endpoint, (granular, classic) in _USER_LEVEL.items()
 }
 LIST_TYPES = ("scheduled", "live", "upcoming", "upcoming_meetings", "previous_meetings")
 MAX_PAGE_SIZE = 300

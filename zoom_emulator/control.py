@@ -68,6 +68,13 @@ async def add_user(request: Request) -> Response:
     return JSONResponse(accounts.user_json(user, em.store.accounts[user.account_id]), 201)
 
 
+async def update_user(request: Request) -> Response:
+    em = emulator(request)
+    body = await _body(request)
+    user = accounts.set_user_type(em.store, request.path_params["user_id"], body.get("type"))
+    return JSONResponse(accounts.user_json(user, em.store.accounts[user.account_id]))
+
+
 async def set_account(request: Request) -> Response:
     em = emulator(request)
     body = await _body(request)
@@ -278,6 +285,7 @@ ROUTES: list[tuple[str, Handler, list[str]]] = [
     ("/reset", reset, ["POST"]),
     ("/users", list_users, ["GET"]),
     ("/users", add_user, ["POST"]),
+    ("/users/{user_id}", update_user, ["PATCH"]),
     ("/users/{user_id}/deauthorize", deauthorize, ["POST"]),
     ("/accounts/{account_id}", set_account, ["PUT", "POST"]),
     ("/clock", get_clock, ["GET"]),

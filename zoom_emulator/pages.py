@@ -12,6 +12,8 @@ from starlette.responses import HTMLResponse
 
 from zoom_emulator.state import Meeting, User
 
+# What Zoom's consent screen says for each scope: granular names, classic names (apps set up
+# before granular scopes), and the `:admin` variants (a wider grant of the same permission).
 SCOPE_TEXT: dict[str, str] = {
     "user:read:user": "View your user information",
     "meeting:write:meeting": "Create meetings for you",
@@ -19,6 +21,18 @@ SCOPE_TEXT: dict[str, str] = {
     "meeting:read:list_meetings": "View the list of your meetings",
     "meeting:delete:meeting": "Delete your meetings",
     "meeting:update:meeting": "Update your meetings",
+    "user:read": "View your user information",
+    "meeting:read": "View your meetings",
+    "meeting:write": "View and manage your meetings",
+    "user:read:user:admin": "View users' information",
+    "meeting:write:meeting:admin": "Create meetings for users",
+    "meeting:read:meeting:admin": "View users' meetings",
+    "meeting:read:list_meetings:admin": "View the list of users' meetings",
+    "meeting:delete:meeting:admin": "Delete users' meetings",
+    "meeting:update:meeting:admin": "Update users' meetings",
+    "user:read:admin": "View all user information",
+    "meeting:read:admin": "View all user meetings",
+    "meeting:write:admin": "View and manage all user meetings",
 }
 REMOVAL_REASONS = (
     "I no longer use this app",

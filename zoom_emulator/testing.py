@@ -117,6 +117,11 @@ class EmulatorControl:
         result: dict[str, Any] = self._call("POST", "/users", body)
         return result
 
+    def set_user_type(self, user_id: str, type: int) -> dict[str, Any]:
+        """Upgrade (2, Licensed) or downgrade (1, Basic) a user, as an admin would in Zoom."""
+        result: dict[str, Any] = self._call("PATCH", f"/users/{user_id}", {"type": type})
+        return result
+
     def set_account_settings(
         self,
         account_id: str,

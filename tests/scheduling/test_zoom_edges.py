@@ -339,3 +339,23 @@ def test_support_sees_failed_sessions_with_zooms_reason_but_not_the_note(
     assert "not allowed meeting hosting" in page
     assert "Grieving" not in page
     assert Notification.objects.filter(kind=Notification.Kind.MEETING_FAILED).count() == 1
+
+
+def test_a_cancelled_sessions_meeting_in_the_old_account_is_listed_to_delete_there(
+    client, connected_peer, participant, emulator
+):
+    session = book(connected_peer, participant, starts_in=timedelta(days=2))
+    run_until_quiet()
+    connection_disconnect(peer=connected_peer)
+    services.session_cancel(session=session, by=participant)
+    run_until_quiet()  # Zoom is disconnected: the removal cannot be done
+
+    connect(connected_peer, emulator, BASIC)
+    run_until_quiet()
+
+    meeting = ZoomMeeting.objects.get(session=session)
+    assert meeting.left_on_old_account_at is not None
+    assert f"Still in {LICENSED}" in meeting.removal_failed
+    client.force_login(connected_peer)
+    page = client.get(reverse("scheduling:schedule")).text
+    assert f"Meeting {meeting.zoom_meeting_id} in {LICENSED}" in page

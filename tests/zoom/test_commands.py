@@ -43,7 +43,8 @@ def test_it_refreshes_grants_idle_for_more_than_thirty_days(peer, other_peer, em
     output = run("zoom_maintenance")
 
     assert "refresh idle grants: refreshed 1, refused 0, failed 0, skipped 0" in output
-    assert [call["endpoint"] for call in emulator.calls()] == ["token"]
+    # The refresh, then the profile read that keeps the Zoom user type current.
+    assert [call["endpoint"] for call in emulator.calls()] == ["token", "users_me"]
     idle.refresh_from_db()
     assert vault.refresh_token(idle) != old_refresh
     assert idle.refreshed_at is not None

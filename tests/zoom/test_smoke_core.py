@@ -30,4 +30,5 @@ def test_it_refreshes_an_expired_token_once(peer, emulator):
     me = tokens.call_zoom(connection.pk, lambda api: api.me())
 
     assert me["email"] == "lee.licensed@example.com"
-    assert [c["endpoint"] for c in emulator.calls()] == ["token", "users_me"]
+    # The refresh, its read of the user type, then the call itself.
+    assert [c["endpoint"] for c in emulator.calls()] == ["token", "users_me", "users_me"]

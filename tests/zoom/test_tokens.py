@@ -29,7 +29,7 @@ def test_it_refreshes_once_when_twenty_workers_race(peer, emulator):
     emulator.clear_calls()
     results = race_for_token(connection.pk, 20, timeout=60)
 
-    assert endpoints(emulator) == ["token"]
+    assert endpoints(emulator) == ["token", "users_me"]  # one refresh, one user-type read
     assert len(results) == 20
     assert len(set(results)) == 1
     assert ZoomAPI(results[0]).me()["email"] == "lee.licensed@example.com"
@@ -64,8 +64,9 @@ def test_it_refreshes_and_retries_once_when_zoom_rejects_the_access_token(peer, 
     me = tokens.call_zoom(connection.pk, lambda api: api.me())
 
     assert me["email"] == "lee.licensed@example.com"
-    assert endpoints(emulator) == ["users_me", "token", "users_me"]
-    assert [call["status"] for call in emulator.calls()] == [401, 200, 200]
+    # 401, the refresh and its read of the user type, then the retry.
+    assert endpoints(emulator) == ["users_me", "token", "users_me", "users_me"]
+    assert [call["status"] for call in emulator.calls()] == [401, 200, 200, 200]
 
 
 @pytest.mark.django_db
@@ -83,7 +84,7 @@ def test_it_retries_with_a_fresh_token_when_the_old_one_was_superseded(peer, emu
 
     tokens.call_zoom(connection.pk, lambda api: api.me())
 
-    assert endpoints(emulator) == ["users_me", "token", "users_me"]
+    assert endpoints(emulator) == ["users_me", "token", "users_me", "users_me"]
 
 
 def _tokenset(access: str):

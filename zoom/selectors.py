@@ -1,0 +1,29 @@
+"""Reads about a peer's Zoom connection that other apps' pages and rules call (database only)."""
+
+from __future__ import annotations
+
+from accounts.models import User
+from zoom.models import ZoomConnection
+
+# Zoom ends every meeting a Basic (free) user hosts at 40 minutes, one-to-one meetings included,
+# since July 2022 (Zoom's plan limits; issue #15). A Licensed host has no such limit.
+BASIC_MEETING_MINUTES = 40
+
+
+def zoom_meeting_limit(peer: User) -> int | None:
+    """Minutes after which Zoom ends this peer's meetings: 40 for a Basic host, else None.
+
+    From the user type read at connect and at each token refresh; None without a connection.
+    """
+    kind = (
+        ZoomConnection.objects.filter(peer_id=peer.pk)
+        .exclude(state=ZoomConnection.State.DISCONNECTED)
+        .values_list("zoom_user_type", flat=True)
+        .first()
+    )
+    return BASIC_MEETING_MINUTES if kind == ZoomConnection.UserType.BASIC else None
+
+
+def cut_off(duration_minutes: int, limit: int | None) -> bool:
+    """Whether Zoom ends a session of ``duration_minutes`` before it is over (pure)."""
+    return limit is not None and duration_minutes > limit
