@@ -12,6 +12,7 @@ from ninja.operation import Operation
 from api import errors
 from api.auth import TokenAuth
 from api.routes import auth, people, sessions
+from booking import api as booking_api
 
 DESCRIPTION = """\
 Everything the Peerakeet dashboard does, for the mobile app and integrations.
@@ -45,3 +46,4 @@ errors.install(api)
 api.add_router("/auth", auth.router)
 api.add_router("", people.router)
 api.add_router("/sessions", sessions.router)
+api.add_router("/booking", booking_api.router)

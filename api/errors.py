@@ -60,6 +60,7 @@ STATUS_OF_SESSION_CODE = {
     "not_a_peer": 403,
     "illegal_transition": 409,
     "overlap": 409,
+    "slot_taken": 409,
     "not_started": 409,
 }
 

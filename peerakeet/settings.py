@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "zoom",
     "scheduling",
     "api",
+    "booking",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,13 @@ PEERAKEET_TOKEN_KEYS = envsecret(
 
 # --- Scheduling ----------------------------------------------------------------------------
 JOIN_WINDOW_MINUTES_BEFORE = envint("JOIN_WINDOW_MINUTES_BEFORE", 15)
+
+# Booking: the topics a peer's profile can name (Find a peer filters by them).
+BOOKING_FOCUS_AREAS = envlist(
+    "BOOKING_FOCUS_AREAS",
+    "Recovery,Anxiety and stress,Grief and loss,Family and relationships,Work and study,"
+    "Identity and belonging",
+)
 
 # --- Security ------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

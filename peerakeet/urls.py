@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("integrations/zoom/", include("zoom.urls")),
     path("", include("scheduling.urls")),
+    path("", include("booking.urls")),
     path("api/v1/", include("api.urls")),
     # /support/ is the staff admin; the page for everyone who needs help is /help/.
     path("help/", views.support, name="support"),

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from booking import rules as booking_rules
 from scheduling import notifications
 from scheduling.meetings import (
     move_meeting,
@@ -86,6 +87,8 @@ def session_request(
             duration_minutes=duration_minutes,
             modality=modality,
         )
+        if refusal := booking_rules.refusal(session):  # under the calendar lock: still open?
+            raise SessionError(refusal.message, code=refusal.code)
         notifications.queue_session_event(session, Kind.REQUESTED, [session.peer])
     return session
 

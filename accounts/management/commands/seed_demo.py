@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from accounts.services import certification_grant
+from booking.demo import seed_booking_page
 from scheduling.demo_diary import build_diary
 from scheduling.models import SupportSession
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                 )
             if peer:
                 certification_grant(user=user, by=None, note="demo")
+                seed_booking_page(user)
             users.append(user)
             self.stdout.write(f"  {user.role_label:15} {email}")
         self._diary(*users)
