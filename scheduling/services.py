@@ -262,7 +262,10 @@ def session_reschedule(
         duration = duration_minutes or session.duration_minutes
         starts_at = _whole_seconds(starts_at)
         _check_time(starts_at, duration)
-        if session.status == Status.CONFIRMED:
+        # A participant's move is a new ask of the peer's time: it must fit an open slot, as the
+        # request did; a peer may move their own sessions anywhere, as they may book them.
+        by_participant = by.pk == session.participant_id
+        if session.status == Status.CONFIRMED or by_participant:
             _lock_calendar(session.peer)
             _check_overlap(session.peer, starts_at, duration, exclude=session.pk)
         if starts_at == session.starts_at and duration == session.duration_minutes:
@@ -272,6 +275,8 @@ def session_reschedule(
         session.save(
             update_fields=["starts_at", "duration_minutes", "calendar_sequence", "updated_at"]
         )
+        if by_participant and (refusal := booking_rules.refusal(session)):
+            raise SessionError(refusal.message, code=refusal.code)
         move_meeting(session)
         told = notifications.both(session)
         if session.status == Status.REQUESTED:

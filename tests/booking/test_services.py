@@ -197,3 +197,30 @@ def test_a_profile_keeps_to_the_configured_focus_areas(peer):
             modalities=["video"],
             session_lengths=[50],
         )
+
+
+def test_a_participant_cannot_move_their_request_outside_the_peers_hours(
+    bookable_peer, participant
+):
+    session = book(participant, bookable_peer, at(2, time(10)))
+
+    with pytest.raises(scheduling.SessionError) as refused:
+        scheduling.session_reschedule(session=session, by=participant, starts_at=at(2, time(3)))
+
+    assert refused.value.code == "outside_availability"
+    session.refresh_from_db()
+    assert session.starts_at == at(2, time(10))  # unchanged
+    moved = scheduling.session_reschedule(
+        session=session, by=participant, starts_at=at(2, time(14))
+    )
+    assert moved.starts_at == at(2, time(14))
+
+
+def test_the_peer_may_still_move_a_session_outside_their_own_hours(bookable_peer, participant):
+    session = book(participant, bookable_peer, at(2, time(10)))
+
+    moved = scheduling.session_reschedule(
+        session=session, by=bookable_peer, starts_at=at(2, time(20))
+    )
+
+    assert moved.starts_at == at(2, time(20))
