@@ -16,10 +16,13 @@ from scheduling.join import join_target
 from scheduling.models import Notification, SupportSession, ZoomMeeting
 from scheduling.selectors import MOVE_WAITS, account_switch, link_state, sessions_for
 from scheduling.sweep import retry_failed_meetings, sweep_waiting_moves
+from tests.api.conftest import client_for
 from tests.scheduling.conftest import book
 from tests.scheduling.mail import emails_to
 from tests.worker import run_until_quiet, run_worker
 from tests.zoom_support import BASIC, LICENSED, connect, zoom_user
+from zoom import tokens
+from zoom.models import ZoomConnection
 from zoom.services import connection_disconnect
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -359,3 +362,71 @@ def test_a_cancelled_sessions_meeting_in_the_old_account_is_listed_to_delete_the
     client.force_login(connected_peer)
     page = client.get(reverse("scheduling:schedule")).text
     assert f"Meeting {meeting.zoom_meeting_id} in {LICENSED}" in page
+
+
+# --- A free (Basic) Zoom host ----------------------------------------------------------------
+
+FORTY = "Zoom will end this meeting at 40 minutes"
+
+
+@pytest.fixture
+def basic_peer(peer, emulator):
+    connect(peer, emulator, BASIC)
+    peer.refresh_from_db()
+    return peer
+
+
+def test_a_basic_host_is_warned_of_zooms_40_minutes_on_every_door(
+    client, basic_peer, participant, emulator
+):
+    long = book(basic_peer, participant, starts_in=timedelta(days=2), duration_minutes=50)
+    short = book(basic_peer, participant, starts_in=timedelta(days=3), duration_minutes=40)
+    run_until_quiet()
+
+    assert FORTY in card(long, basic_peer).warning
+    assert FORTY not in card(short, basic_peer).warning
+    client.force_login(basic_peer)
+    assert FORTY in client.get(reverse("scheduling:session", args=[long.pk])).text
+    assert "Zoom ends its meetings at 40 minutes" in client.get(reverse("scheduling:schedule")).text
+    assert FORTY in client_for(basic_peer).get(f"/sessions/{long.pk}").json()["warning"]
+    client.force_login(participant)  # the participant is not burdened with the peer's plan
+    assert FORTY not in client.get(reverse("scheduling:session", args=[long.pk])).text
+    assert client_for(participant).get(f"/sessions/{long.pk}").json()["warning"] is None
+
+
+def test_a_request_longer_than_40_minutes_warns_the_basic_host_before_accepting(
+    basic_peer, participant
+):
+    request = services.session_request(
+        participant=participant,
+        peer=basic_peer,
+        starts_at=timezone.now() + timedelta(days=2),
+        duration_minutes=50,
+        modality="audio",
+    )
+
+    assert FORTY in card(request, basic_peer).warning
+
+
+def test_the_warning_goes_once_the_account_is_upgraded_and_the_grant_refreshed(
+    basic_peer, participant, emulator
+):
+    session = book(basic_peer, participant, starts_in=timedelta(days=2), duration_minutes=50)
+    emulator.set_user_type(zoom_user(emulator, BASIC)["id"], 2)
+    assert FORTY in card(session, basic_peer).warning  # until the next refresh
+
+    connection = ZoomConnection.objects.get(peer=basic_peer)
+    tokens.refresh_idle(connection.pk, idle_before=timezone.now() + timedelta(days=1))
+
+    assert FORTY not in card(session, basic_peer).warning
+
+
+def test_a_manual_link_needs_no_warning(basic_peer, participant):
+    session = book(
+        basic_peer,
+        participant,
+        duration_minutes=90,
+        manual_link="https://meet.google.com/abc-defg-hij",
+    )
+
+    assert FORTY not in card(session, basic_peer).warning
