@@ -42,10 +42,11 @@ class Command(BaseCommand):
                 )
             if peer:
                 certification_grant(user=user, by=None, note="demo")
-                seed_booking_page(user)
             users.append(user)
             self.stdout.write(f"  {user.role_label:15} {email}")
         self._diary(*users)
+        # After the week: its sessions were arranged before the peer set bookable hours.
+        seed_booking_page(users[0])
 
     def _diary(self, peer: User, new_york: User, berlin: User) -> None:
         if SupportSession.objects.filter(peer=peer).exists():
