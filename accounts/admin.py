@@ -26,13 +26,20 @@ class CertificationInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "display_name", "role", "is_active", "date_joined"]
+    list_display = [
+        "email",
+        "display_name",
+        "role",
+        "email_verified_at",
+        "is_active",
+        "date_joined",
+    ]
     list_filter = ["is_staff", "is_active"]
     search_fields = ["email", "display_name"]
     # The password hash is never shown: only the link to set a new one.
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("display_name", "time_zone")}),
+        ("Profile", {"fields": ("display_name", "time_zone", "email_verified_at")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
@@ -42,7 +49,7 @@ class UserAdmin(DjangoUserAdmin):
             {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")},
         ),
     )
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "email_verified_at"]
     inlines = [CertificationInline]
     actions = ["grant_certification", "revoke_certification"]
 

@@ -6,6 +6,8 @@ granted or revoked by support staff in the admin; *support staff* are ``is_staff
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import zoneinfo
 from typing import Any, ClassVar
 
@@ -18,6 +20,26 @@ from django.utils import timezone
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone.")
+
+
+# Anything a mail client or calendar would turn into a link: a scheme ("https:", "mailto:"),
+# "www.", or a dotted host name ("evil.com", "bit.ly/x", "пример.рф"). "J. Smith" still passes.
+URL_LIKE = re.compile(r"[^\W\d_][\w+.-]*:/*[^\s/]|www\.|[^\W_]\.[^\W\d_]{2,}")
+
+
+def validate_display_name(value: str) -> None:
+    """A name goes into emails and calendar files under Peerakeet's name: no line breaks or
+    other control characters (header and body injection), and no links (phishing)."""
+    if any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in value):
+        raise ValidationError(
+            "A name cannot contain line breaks, tabs or other control characters.",
+            code="control_characters",
+        )
+    if URL_LIKE.search(value):
+        raise ValidationError(
+            "A name cannot contain a web address or link. Use the name people know you by.",
+            code="url_in_name",
+        )
 
 
 class UserManager(BaseUserManager["User"]):
@@ -39,11 +61,14 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
-    display_name = models.CharField(max_length=80)
+    display_name = models.CharField(max_length=80, validators=[validate_display_name])
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("support staff", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person proved they read this address (the link we emailed them). Until then
+    # nothing booked for the address is shown to this account (scheduling.selectors).
+    email_verified_at = models.DateTimeField("email confirmed", null=True, blank=True)
     # Which emails this person wants (notification preferences).
     email_session_changes = models.BooleanField(
         "Session requests, confirmations, changes and cancellations", default=True
@@ -72,6 +97,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             cached = self.certifications.filter(revoked_at__isnull=True).exists()
             self._is_certified_peer = cached
         return cached
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def role_label(self) -> str:

@@ -17,6 +17,9 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("sign-up/", views.sign_up, name="sign_up"),
+    path("sign-up/sent/", views.sign_up_sent, name="sign_up_sent"),
+    path("verify/send/", views.verify_resend, name="verify_resend"),
+    path("verify/<uidb64>/<token>/", views.verify, name="verify"),
     path("preferences/", views.preferences, name="preferences"),
     path(
         "password-reset/",
@@ -35,7 +38,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import authenticate, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import PreferencesForm, SignUpForm
-from accounts.services import participant_sign_up
+from accounts.forms import ConfirmPasswordForm, PreferencesForm, SignUpForm
+from accounts.models import User
+from accounts.services import email_verify, participant_sign_up, verification_resend
+from accounts.verification import user_from_link
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @require_http_methods(["GET", "POST"])
@@ -17,17 +24,74 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         return redirect("scheduling:schedule")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = participant_sign_up(
+        participant_sign_up(
             email=form.cleaned_data["email"],
             display_name=form.cleaned_data["display_name"],
             password=form.cleaned_data["password1"],
             time_zone=form.cleaned_data["time_zone"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Peerakeet. Your account is ready.")
-        return redirect("scheduling:schedule")
+        return redirect("accounts:sign_up_sent")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/sign_up.html", {"form": form}, status=status)
+
+
+@require_GET
+def sign_up_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/sign_up_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The emailed link: the password (or, for an invitation, a new one) confirms the address."""
+    account = user_from_link(uidb64, token)
+    if account is None:
+        return render(request, "accounts/verify.html", {"form": None}, status=400)
+    choose_password = not account.has_usable_password()
+    data = request.POST if request.method == "POST" else None
+    form: Form = SetPasswordForm(account, data) if choose_password else ConfirmPasswordForm(data)
+    if request.method == "POST" and form.is_valid() and _proves_owner(request, account, form):
+        if isinstance(form, SetPasswordForm):
+            form.save()
+        email_verify(user=account)
+        login(request, account, backend=MODEL_BACKEND)
+        messages.success(request, "Your email address is confirmed. Welcome to Peerakeet.")
+        return redirect("scheduling:schedule")
+    context = {"form": form, "account": account, "choose_password": choose_password}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/verify.html", context, status=status)
+
+
+def _proves_owner(request: HttpRequest, account: User, form: Form) -> bool:
+    if isinstance(form, SetPasswordForm):
+        return True
+    # Through authenticate(), so django-axes counts a wrong password like a failed sign-in.
+    user = authenticate(request, username=account.email, password=form.cleaned_data["password"])
+    if user is None or user.pk != account.pk:
+        form.add_error("password", "That is not this account's password.")
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def verify_resend(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    verification_resend(user=request.user)
+    messages.success(
+        request, f"We sent a new link to {request.user.email}. It works for three days."
+    )
+    return redirect("scheduling:schedule")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A reset proves the address as well as an emailed verification link does."""
+
+    template_name = "accounts/password_reset_confirm.html"
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        email_verify(user=form.user)
+        return response
 
 
 @login_required

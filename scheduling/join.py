@@ -32,6 +32,11 @@ class JoinRefused(Exception):
 def join_target(session: SupportSession, viewer: User, now: datetime | None = None) -> str:
     """The URL to open. The caller has already checked that the viewer belongs to the session."""
     now = now or timezone.now()
+    if viewer.pk == session.participant_id and not viewer.is_verified:
+        raise JoinRefused(
+            "Confirm your email address first: open the link we emailed you.",
+            code="email_not_verified",
+        )
     if session.status != SupportSession.Status.CONFIRMED:
         raise JoinRefused(
             f"This session is {session.get_status_display().lower()}, so it cannot be joined.",

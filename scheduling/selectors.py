@@ -34,8 +34,10 @@ def live_meeting(session: SupportSession) -> ZoomMeeting | None:
 
 
 def sessions_for(user: User) -> QuerySet[SupportSession]:
+    # Until its address is verified, an account sees nothing booked for that address.
+    mine = Q(peer=user) | Q(participant=user) if user.is_verified else Q(peer=user)
     return (
-        SupportSession.objects.filter(Q(peer=user) | Q(participant=user))
+        SupportSession.objects.filter(mine)
         .select_related("peer", "participant")
         .prefetch_related(
             Prefetch(

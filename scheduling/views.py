@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.permissions import certified_peer_required
+from accounts.services import booking_invite
 from scheduling import services
 from scheduling.forms import (
     ManualLinkForm,
@@ -138,6 +139,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
             private_note=form.cleaned_data["private_note"],
         ),
     ):
+        booking_invite(participant=form.cleaned_data["participant_email"], peer=user)
         messages.success(request, "Session scheduled and confirmed.")
         return redirect("scheduling:schedule")
     return _schedule_with_errors(request, create_form=form)

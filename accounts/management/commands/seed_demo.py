@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from accounts.services import certification_grant
+from accounts.services import certification_grant, email_verify
 
 DEMO_PASSWORD = "peerakeet-demo"  # noqa: S105 - documented in the README, demo only
 DEMO_USERS = [
@@ -32,8 +32,12 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User.objects.create_user(
-                    email, DEMO_PASSWORD, display_name=name, time_zone=zone
+                    email,
+                    DEMO_PASSWORD,
+                    display_name=name,
+                    time_zone=zone,
                 )
+            email_verify(user=user)
             if peer:
                 certification_grant(user=user, by=None, note="demo")
             self.stdout.write(f"  {user.role_label:15} {email}")

@@ -1,0 +1,27 @@
+"""Counters for "at most N of these an hour", kept in Django's cache.
+
+``cache.add`` + ``cache.incr`` are atomic in Redis and Memcached, so every web process counts
+against the same number once production points CACHES at a shared cache (as api.auth does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.core.cache import cache
+
+
+def allow(kind: str, subject: str, *, limit: int, window: int) -> bool:
+    """Count one more ``kind`` for ``subject`` (an address, an account); False once over."""
+    bucket = int(time.time() // window)
+    # Hashed: an email address or IP never appears as a cache key (or in Redis's memory dumps).
+    digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
+    key = f"throttle:{kind}:{digest}:{bucket}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr: start again
+        cache.set(key, 1, timeout=window + 5)
+        count = 1
+    return count <= limit
