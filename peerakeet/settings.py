@@ -16,6 +16,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 
 from peerakeet.lib.env import envbool, envint, envlist, envsecret, envstr, local_secret
+from peerakeet.lib.meeting_links import DEFAULT_HOSTS as MEETING_SERVICE_HOSTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("PEERAKEET_VAR_DIR", str(BASE_DIR / "var")))
@@ -223,6 +224,9 @@ PEERAKEET_TOKEN_KEYS = envsecret(
 
 # --- Scheduling ----------------------------------------------------------------------------
 JOIN_WINDOW_MINUTES_BEFORE = envint("JOIN_WINDOW_MINUTES_BEFORE", 15)
+# Manual meeting links must point at one of these hosts or a subdomain of one
+# (peerakeet/lib/meeting_links.py): a Join from Peerakeet never leads to a lookalike page.
+MANUAL_LINK_HOSTS = envlist("MANUAL_LINK_HOSTS", ",".join(MEETING_SERVICE_HOSTS))
 
 # --- Security ------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -24,7 +24,7 @@ from scheduling.forms import (
     SessionCreateForm,
     SessionRequestForm,
 )
-from scheduling.join import JoinRefused, join_target
+from scheduling.join import JoinRefused, join_target, leaving_for
 from scheduling.models import SupportSession
 from scheduling.selectors import (
     Page,
@@ -330,7 +330,12 @@ def join(request: HttpRequest, session_id: int) -> HttpResponse:
                 },
                 status=409,
             )
-    response = HttpResponseRedirect(target)
+    host = leaving_for(session, user, target)
+    if host is None:
+        response: HttpResponse = HttpResponseRedirect(target)
+    else:  # a link the peer typed: say where it leads before leaving Peerakeet
+        context = {"nav": "schedule", "session": session, "target": target, "host": host}
+        response = render(request, "scheduling/join_leaving.html", context)
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     return response

@@ -227,7 +227,7 @@ def test_a_meeting_replaced_before_its_emails_are_written_is_not_announced(
 
     session = book(connected_peer, participant)
     assert meetings.provision(session.pk) == "created"
-    link = "https://meet.example.org/room"
+    link = "https://whereby.com/room"
     services.session_set_manual_link(session=session, by=connected_peer, link=link)
     services.session_set_manual_link(session=session, by=connected_peer, link="")
 
@@ -326,7 +326,7 @@ def test_the_peer_is_told_at_once_when_zoom_refuses_the_grant(
         connected_peer,
         participant,
         starts_in=timedelta(days=3),
-        manual_link="https://meet.example.org/a",
+        manual_link="https://whereby.com/a",
     )
     user = zoom_user(emulator, LICENSED)
     grant = next(g for g in emulator.grants() if g["user_id"] == user["id"] and g["active"])

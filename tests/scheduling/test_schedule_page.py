@@ -176,7 +176,7 @@ def test_no_one_else_can_act_on_a_session(client, request, peer, participant, wh
 
 @pytest.mark.parametrize("who", ["stranger", "other_peer"])
 def test_no_one_else_sees_a_session(client, request, peer, participant, who):
-    session = book(peer, participant, manual_link="https://meet.example.org/secret-room")
+    session = book(peer, participant, manual_link="https://whereby.com/secret-room")
     client.force_login(request.getfixturevalue(who))
 
     response = client.get(reverse("scheduling:session", args=[session.pk]))
@@ -202,7 +202,7 @@ def test_only_the_peer_can_set_a_manual_link(client, peer, participant):
 
     response = client.post(
         reverse("scheduling:session_link", args=[session.pk]),
-        {"manual_link": "https://evil.example.org"},
+        {"manual_link": "https://whereby.com/evil"},
     )
 
     assert response.status_code == 403

@@ -58,7 +58,7 @@ def test_every_post_without_a_csrf_token_is_refused(route, peer, participant, st
     url = route.url(**values)
 
     for persona in (peer, staff):
-        response = signed_in(persona).post(url, {"manual_link": "https://evil.example.org"})
+        response = signed_in(persona).post(url, {"manual_link": "https://whereby.com/evil"})
         assert response.status_code in (403, 405), f"POST {url}: {response.status_code}"
 
     session.refresh_from_db()

@@ -84,7 +84,7 @@ def test_no_one_else_reaches_a_session_through_any_url(request, victim, who, rou
 
 
 # A body every session URL accepts as well-formed, so that only ownership can refuse it.
-HOSTILE = {"manual_link": "https://evil.example.org/x", "starts_at": "2030-01-07T09:00:00+00:00"}
+HOSTILE = {"manual_link": "https://whereby.com/evil-x", "starts_at": "2030-01-07T09:00:00+00:00"}
 
 
 def send(client: Client, method: str, url: str, headers: dict[str, str]) -> Any:
