@@ -9,7 +9,11 @@ from __future__ import annotations
 import hashlib
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
+
+from peerakeet.lib.client_ip import client_ip
 
 
 def allow(kind: str, subject: str, *, limit: int, window: int) -> bool:
@@ -25,3 +29,8 @@ def allow(kind: str, subject: str, *, limit: int, window: int) -> bool:
         cache.set(key, 1, timeout=window + 5)
         count = 1
     return count <= limit
+
+
+def request_ip(request: HttpRequest) -> str:
+    """The client's address (django-axes uses this too: AXES_CLIENT_IP_CALLABLE)."""
+    return client_ip(request.META, settings.AXES_IPWARE_PROXY_COUNT or 0)

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import throttles
 from accounts.forms import ConfirmPasswordForm, PreferencesForm, SignUpForm
 from accounts.models import User
-from accounts.services import email_verify, participant_sign_up, verification_resend
+from accounts.services import HOUR, email_verify, participant_sign_up, verification_resend
 from accounts.verification import user_from_link
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -81,6 +84,33 @@ def verify_resend(request: HttpRequest) -> HttpResponse:
         request, f"We sent a new link to {request.user.email}. It works for three days."
     )
     return redirect("scheduling:schedule")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Reset mail is limited per address and per client address; over the limit the answer is
+    the same "check your email" page (the limit tells nothing about the address)."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        by_ip = throttles.allow(
+            "reset-ip",
+            throttles.request_ip(self.request),
+            limit=settings.PASSWORD_RESET_PER_IP_PER_HOUR,
+            window=HOUR,
+        )
+        by_address = by_ip and throttles.allow(
+            "reset-address",
+            form.cleaned_data["email"],
+            limit=settings.PASSWORD_RESET_PER_ADDRESS_PER_HOUR,
+            window=HOUR,
+        )
+        if not by_address:
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -133,16 +133,27 @@ LOGIN_REDIRECT_URL = "scheduling:schedule"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sign-in throttling (django-axes): five failures for one email from one address lock it for
-# fifteen minutes.
+# fifteen minutes, and so do five for one email from any number of addresses (a password guessed
+# from many machines). The cost, accepted: whoever knows an address can lock its sign-in for
+# fifteen minutes; a password reset still works meanwhile.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 # The sign-in form (and authenticate()) call the email "username"; axes must look there.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# How many proxies append to X-Forwarded-For in front of us (0: none, REMOTE_ADDR is the client).
+# Production refuses BEHIND_TLS_PROXY without it, or it without BEHIND_TLS_PROXY.
 AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttles.request_ip"
+# Password-reset emails: per address and per client address, per hour. Answered the same when
+# over (no oracle); counted in the default cache (production: a shared one, such as Redis).
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = envint("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 3)
+PASSWORD_RESET_PER_IP_PER_HOUR = envint("PASSWORD_RESET_PER_IP_PER_HOUR", 20)
+# Sign-up, verification and invitation emails to one address, per hour.
+ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR = envint("ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR", 5)
 
 # --- Email: the console in the demo, SMTP when EMAIL_HOST is set --------------------------
 EMAIL_HOST = envstr("EMAIL_HOST")
@@ -241,7 +252,8 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin-allow-popups"
-if envbool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
