@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import PeerCertification, User
-from accounts.services import certification_grant, certification_revoke
+from accounts.services import certification_grant, certification_revoke, sign_out_everywhere
 
 
 class CertificationInline(admin.TabularInline):
@@ -51,7 +51,7 @@ class UserAdmin(DjangoUserAdmin):
     )
     readonly_fields = ["last_login", "date_joined", "email_verified_at"]
     inlines = [CertificationInline]
-    actions = ["grant_certification", "revoke_certification"]
+    actions = ["grant_certification", "revoke_certification", "sign_out_everywhere"]
 
     @admin.display(description="Role")
     def role(self, obj: User) -> str:
@@ -71,6 +71,15 @@ class UserAdmin(DjangoUserAdmin):
         by = request.user if isinstance(request.user, User) else None
         count = sum(certification_revoke(user=user, by=by) for user in queryset)
         self.message_user(request, f"Revoked {count} certification(s).", messages.SUCCESS)
+
+    @admin.action(description="Sign out everywhere (every web session and API token)")
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        tokens = sum(sign_out_everywhere(user=user) for user in queryset)
+        self.message_user(
+            request,
+            f"Signed {queryset.count()} user(s) out everywhere ({tokens} API token(s) revoked).",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(PeerCertification)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.models import User, validate_display_name
 
@@ -86,4 +87,12 @@ class ConfirmPasswordForm(forms.Form):
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SignInForm(AuthenticationForm):
+    remember = forms.BooleanField(
+        label="Remember this device",
+        required=False,
+        help_text="Leave unticked on a shared computer: you are signed out after a while away.",
     )

@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 def validate_time_zone(value: str) -> None:
@@ -78,6 +79,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         "Problems with my Zoom connection (certified peers)", default=True
     )
 
+    # "Sign out everywhere": every web session was stamped with a hash of the password and this
+    # time, so changing either ends them all (Django checks the stamp on every request).
+    signed_out_everywhere_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
@@ -97,6 +102,17 @@ class User(AbstractBaseUser, PermissionsMixin):
             cached = self.certifications.filter(revoked_at__isnull=True).exists()
             self._is_certified_peer = cached
         return cached
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        stamp = self.signed_out_everywhere_at
+        # Unchanged for whoever never signed out everywhere, so no one is signed out by this code.
+        value = self.password if stamp is None else f"{self.password}|{stamp.isoformat()}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def is_verified(self) -> bool:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import throttles
 from accounts.models import PeerCertification, User, validate_display_name
 from accounts.verification import send_account_email, verification_link
+from api.tokens import tokens_revoke_all
 
 HOUR = 3600
 
@@ -100,6 +101,15 @@ def booking_invite(*, participant: User, peer: User) -> bool:
         participant, "invitation", link=verification_link(participant), peer_name=peer.display_name
     )
     return True
+
+
+@transaction.atomic
+def sign_out_everywhere(*, user: User) -> int:
+    """Ends every web session (their stamp no longer matches: accounts.models) and every API
+    token of this person. Returns how many tokens were revoked."""
+    user.signed_out_everywhere_at = timezone.now()
+    user.save(update_fields=["signed_out_everywhere_at"])
+    return tokens_revoke_all(user=user)
 
 
 @transaction.atomic

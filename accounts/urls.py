@@ -8,19 +8,15 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/sign_in.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("sign-up/", views.sign_up, name="sign_up"),
     path("sign-up/sent/", views.sign_up_sent, name="sign_up_sent"),
     path("verify/send/", views.verify_resend, name="verify_resend"),
     path("verify/<uidb64>/<token>/", views.verify, name="verify"),
     path("preferences/", views.preferences, name="preferences"),
+    path("devices/<int:token_id>/revoke/", views.device_revoke, name="device_revoke"),
+    path("sign-out-everywhere/", views.sign_out_everywhere_view, name="sign_out_everywhere"),
     path(
         "password-reset/",
         views.PasswordResetView.as_view(),

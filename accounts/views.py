@@ -2,21 +2,30 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import throttles
-from accounts.forms import ConfirmPasswordForm, PreferencesForm, SignUpForm
+from accounts.forms import ConfirmPasswordForm, PreferencesForm, SignInForm, SignUpForm
+from accounts.middleware import REMEMBERED
 from accounts.models import User
-from accounts.services import HOUR, email_verify, participant_sign_up, verification_resend
+from accounts.services import (
+    HOUR,
+    email_verify,
+    participant_sign_up,
+    sign_out_everywhere,
+    verification_resend,
+)
 from accounts.verification import user_from_link
+from api.tokens import token_revoke_for, tokens_in_use
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -124,6 +133,28 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+class SignInView(auth_views.LoginView):
+    """Email and password; "Remember this device" keeps the session past the idle timeout."""
+
+    template_name = "accounts/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        if form.cleaned_data.get("remember"):
+            self.request.session[REMEMBERED] = True
+            self.request.session.set_expiry(settings.SESSION_REMEMBER_DAYS * 24 * 3600)
+        else:
+            self.request.session.set_expiry(0)  # and ends when the browser closes
+        return response
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
@@ -133,6 +164,25 @@ def preferences(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your preferences are saved.")
         return redirect("accounts:preferences")
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "accounts/preferences.html", {"form": form, "nav": "preferences"}, status=status
-    )
+    user = _user(request)
+    context = {"form": form, "nav": "preferences", "devices": tokens_in_use(user)}
+    with timezone.override(user.time_zone):
+        return render(request, "accounts/preferences.html", context, status=status)
+
+
+@login_required
+@require_POST
+def device_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    if not token_revoke_for(user=_user(request), token_id=token_id):
+        raise Http404("No such device")
+    messages.success(request, "That device is signed out.")
+    return redirect("accounts:preferences")
+
+
+@login_required
+@require_POST
+def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
+    sign_out_everywhere(user=_user(request))
+    logout(request)
+    messages.success(request, "You are signed out everywhere: every browser and every app.")
+    return redirect("accounts:login")

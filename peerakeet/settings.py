@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",  # after messages: it says why you were signed out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -128,6 +129,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Web sessions end after this long without a request (shared devices), unless "Remember this
+# device" was ticked at sign-in: then they last SESSION_REMEMBER_DAYS.
+SESSION_IDLE_TIMEOUT_MINUTES = envint("SESSION_IDLE_TIMEOUT_MINUTES", 30)
+SESSION_REMEMBER_DAYS = envint("SESSION_REMEMBER_DAYS", 30)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "scheduling:schedule"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -290,6 +295,8 @@ API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 30)
 # Per token. Counted in the default cache: one process's memory unless CACHES names a shared
 # cache (Redis, Memcached), which production with several web processes should.
 API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 120)
+# New tokens per account per hour: the per-token limit means nothing if tokens are free.
+API_TOKENS_PER_ACCOUNT_PER_HOUR = envint("API_TOKENS_PER_ACCOUNT_PER_HOUR", 10)
 
 if PRODUCTION:
     from peerakeet.lib.production import check_production_settings
