@@ -12,6 +12,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 LAST_SEEN = "peerakeet_last_seen"
@@ -41,3 +43,10 @@ class IdleTimeoutMiddleware:
             )
         elif not isinstance(seen, int) or now - seen >= WRITE_EVERY:
             request.session[LAST_SEEN] = now
+
+
+@receiver(user_logged_in)
+def start_the_idle_clock(sender: object, request: HttpRequest | None, **_: object) -> None:
+    # Stamped with the sign-in's own session write, so a fresh session's first page writes nothing.
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN] = int(time.time())

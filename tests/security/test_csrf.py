@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 EXEMPT = {"zoom:webhook"}
 FILLERS = {
     "session_id": "1",
+    "token_id": "1",
     "action": "cancel",
     "uidb64": "MQ",
     "token": "set-password",

@@ -110,5 +110,9 @@ def test_the_members_themselves_do_reach_it(client, victim, who):
 
     response = client.get(f"/sessions/{victim.confirmed.pk}/join")
 
-    assert response.status_code == 302
-    assert response["Location"] == SECRET_LINK
+    if who == "peer":
+        assert response.status_code == 302
+        assert response["Location"] == SECRET_LINK
+    else:  # a participant is first shown where the peer's own link leads (issue 16)
+        assert response.status_code == 200
+        assert f'href="{SECRET_LINK}"' in response.text
