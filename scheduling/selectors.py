@@ -134,7 +134,7 @@ def past_page(user: User, number: int = 1, *, per_page: int = PAST_PER_PAGE) -> 
 def is_preparing(user: User) -> bool:
     """Whether any upcoming session is waiting for its Zoom meeting (the page then polls)."""
     return (
-        _with_end(SupportSession.objects.filter(Q(peer=user) | Q(participant=user)))
+        _with_end(sessions_for(user))
         .filter(_upcoming_q(timezone.now()), provisioning=Provisioning.PENDING)
         .exists()
     )
