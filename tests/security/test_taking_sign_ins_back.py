@@ -69,6 +69,24 @@ def test_a_password_reset_ends_every_token_and_every_web_session(peer):
     assert not still_signed_in(laptop)
 
 
+def test_a_password_change_ends_every_token_and_every_other_browser(participant):
+    token = mint(participant.email).json()["token"]
+    phone_browser, laptop = signed_in(participant), signed_in(participant)
+
+    laptop.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+
+    assert api_me(token).status_code == 401
+    assert not still_signed_in(phone_browser)
+    assert still_signed_in(laptop)  # the browser that changed it stays signed in
+
+
 def test_sign_out_everywhere_ends_every_token_and_every_browser(participant):
     token = mint(participant.email).json()["token"]
     phone_browser, laptop = signed_in(participant), signed_in(participant)
