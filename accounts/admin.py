@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import PeerCertification, User
-from accounts.services import certification_grant, certification_revoke
+from accounts.services import certification_grant, certification_revoke, sign_out_everywhere
 
 
 class CertificationInline(admin.TabularInline):
@@ -26,13 +26,20 @@ class CertificationInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "display_name", "role", "is_active", "date_joined"]
+    list_display = [
+        "email",
+        "display_name",
+        "role",
+        "email_verified_at",
+        "is_active",
+        "date_joined",
+    ]
     list_filter = ["is_staff", "is_active"]
     search_fields = ["email", "display_name"]
     # The password hash is never shown: only the link to set a new one.
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("display_name", "time_zone")}),
+        ("Profile", {"fields": ("display_name", "time_zone", "email_verified_at")}),
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
@@ -42,9 +49,9 @@ class UserAdmin(DjangoUserAdmin):
             {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")},
         ),
     )
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "email_verified_at"]
     inlines = [CertificationInline]
-    actions = ["grant_certification", "revoke_certification"]
+    actions = ["grant_certification", "revoke_certification", "sign_out_everywhere"]
 
     @admin.display(description="Role")
     def role(self, obj: User) -> str:
@@ -64,6 +71,15 @@ class UserAdmin(DjangoUserAdmin):
         by = request.user if isinstance(request.user, User) else None
         count = sum(certification_revoke(user=user, by=by) for user in queryset)
         self.message_user(request, f"Revoked {count} certification(s).", messages.SUCCESS)
+
+    @admin.action(description="Sign out everywhere (every web session and API token)")
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        tokens = sum(sign_out_everywhere(user=user) for user in queryset)
+        self.message_user(
+            request,
+            f"Signed {queryset.count()} user(s) out everywhere ({tokens} API token(s) revoked).",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(PeerCertification)

@@ -5,15 +5,19 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 
-from accounts.models import User
+from accounts.models import User, validate_display_name
 
 COMMON_ZONES = sorted(zoneinfo.available_timezones())
 
 
 class SignUpForm(forms.Form):
     display_name = forms.CharField(
-        label="Your name", max_length=80, help_text="Shown to the peers you meet."
+        label="Your name",
+        max_length=80,
+        help_text="Shown to the peers you meet.",
+        validators=[validate_display_name],
     )
     email = forms.EmailField(label="Email address")
     time_zone = forms.ChoiceField(
@@ -33,12 +37,8 @@ class SignUpForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Sign in instead."
-            )
-        return email
+        # Whether the address has an account is never said here (accounts.services).
+        return str(self.cleaned_data["email"]).lower()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -77,3 +77,22 @@ class PreferencesForm(forms.ModelForm):
         )
         if not self.instance.is_certified_peer:
             del self.fields["email_zoom_problems"]
+
+
+class ConfirmPasswordForm(forms.Form):
+    """The verification link asks for the account's password, so a link clicked by the address's
+    owner never confirms an account someone else made (and knows the password of)."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SignInForm(AuthenticationForm):
+    remember = forms.BooleanField(
+        label="Remember this device",
+        required=False,
+        help_text="Leave unticked on a shared computer: you are signed out after a while away.",
+    )

@@ -6,6 +6,8 @@ granted or revoked by support staff in the admin; *support staff* are ``is_staff
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import zoneinfo
 from typing import Any, ClassVar
 
@@ -13,11 +15,32 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone.")
+
+
+# Anything a mail client or calendar would turn into a link: a scheme ("https:", "mailto:"),
+# "www.", or a dotted host name ("evil.com", "bit.ly/x", "пример.рф"). "J. Smith" still passes.
+URL_LIKE = re.compile(r"[^\W\d_][\w+.-]*:/*[^\s/]|www\.|[^\W_]\.[^\W\d_]{2,}")
+
+
+def validate_display_name(value: str) -> None:
+    """A name goes into emails and calendar files under Peerakeet's name: no line breaks or
+    other control characters (header and body injection), and no links (phishing)."""
+    if any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in value):
+        raise ValidationError(
+            "A name cannot contain line breaks, tabs or other control characters.",
+            code="control_characters",
+        )
+    if URL_LIKE.search(value):
+        raise ValidationError(
+            "A name cannot contain a web address or link. Use the name people know you by.",
+            code="url_in_name",
+        )
 
 
 class UserManager(BaseUserManager["User"]):
@@ -39,11 +62,14 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
-    display_name = models.CharField(max_length=80)
+    display_name = models.CharField(max_length=80, validators=[validate_display_name])
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField("support staff", default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person proved they read this address (the link we emailed them). Until then
+    # nothing booked for the address is shown to this account (scheduling.selectors).
+    email_verified_at = models.DateTimeField("email confirmed", null=True, blank=True)
     # Which emails this person wants (notification preferences).
     email_session_changes = models.BooleanField(
         "Session requests, confirmations, changes and cancellations", default=True
@@ -52,6 +78,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_zoom_problems = models.BooleanField(
         "Problems with my Zoom connection (certified peers)", default=True
     )
+
+    # "Sign out everywhere": every web session was stamped with a hash of the password and this
+    # time, so changing either ends them all (Django checks the stamp on every request).
+    signed_out_everywhere_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -72,6 +102,21 @@ class User(AbstractBaseUser, PermissionsMixin):
             cached = self.certifications.filter(revoked_at__isnull=True).exists()
             self._is_certified_peer = cached
         return cached
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        stamp = self.signed_out_everywhere_at
+        # Unchanged for whoever never signed out everywhere, so no one is signed out by this code.
+        value = self.password if stamp is None else f"{self.password}|{stamp.isoformat()}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def role_label(self) -> str:

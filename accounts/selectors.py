@@ -12,7 +12,3 @@ def certified_peers(*, excluding: User | None = None) -> QuerySet[User]:
     active = PeerCertification.objects.filter(user=OuterRef("pk"), revoked_at__isnull=True)
     peers = User.objects.filter(Exists(active), is_active=True).order_by("display_name")
     return peers.exclude(pk=excluding.pk) if excluding is not None else peers
-
-
-def active_user_by_email(email: str) -> User | None:
-    return User.objects.filter(email__iexact=email.strip(), is_active=True).first()

@@ -8,24 +8,26 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "sign-in/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/sign_in.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("sign-up/", views.sign_up, name="sign_up"),
+    path("sign-up/sent/", views.sign_up_sent, name="sign_up_sent"),
+    path("verify/send/", views.verify_resend, name="verify_resend"),
+    path("verify/<uidb64>/<token>/", views.verify, name="verify"),
     path("preferences/", views.preferences, name="preferences"),
     path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/password_reset_email.txt",
-            subject_template_name="accounts/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
+        "password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="accounts/password_change.html",
+            success_url=reverse_lazy("accounts:preferences"),
         ),
+        name="password_change",
+    ),
+    path("devices/<int:token_id>/revoke/", views.device_revoke, name="device_revoke"),
+    path("sign-out-everywhere/", views.sign_out_everywhere_view, name="sign_out_everywhere"),
+    path(
+        "password-reset/",
+        views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(
@@ -35,7 +37,7 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -72,3 +73,23 @@ def token_authenticate(plaintext: str) -> ApiToken:
 
 def token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    """Sign out everywhere, a password change or reset, support staff: every token of this person
+    stops working at once."""
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    return live.update(revoked_at=timezone.now())
+
+
+def token_revoke_for(*, user: User, token_id: int) -> bool:
+    """One of the person's own tokens (Preferences); anyone else's is not found."""
+    mine = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True)
+    return mine.update(revoked_at=timezone.now()) == 1
+
+
+def tokens_in_use(user: User) -> QuerySet[ApiToken]:
+    """The devices signed in through the API: neither revoked nor expired, newest first."""
+    return ApiToken.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at")

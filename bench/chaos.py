@@ -349,7 +349,7 @@ class Driver:
                     who = self.rng.choice([person, peer.user])
                     self.step("cancel", lambda: services.session_cancel(session=session, by=who))
             return
-        manual = "https://meet.example.org/room" if kind == "manual_from_start" else ""
+        manual = "https://whereby.com/room" if kind == "manual_from_start" else ""
         session = self.step(
             "create",
             lambda: services.session_create(
@@ -367,12 +367,12 @@ class Driver:
             self.step("cancel", lambda: services.session_cancel(session=session, by=who))
         elif kind in ("link_swap", "manual_from_start"):
             if kind == "link_swap":
-                self.set_link(session, peer, "https://meet.example.org/swap")
+                self.set_link(session, peer, "https://whereby.com/swap")
                 yield gap()
             self.set_link(session, peer, "")
             if self.rng.random() < 0.3:
                 yield gap()
-                self.set_link(session, peer, "https://meet.example.org/again")
+                self.set_link(session, peer, "https://whereby.com/again")
 
     def gap(self) -> float:
         return self.rng.uniform(0.3, self.args.step_gap)

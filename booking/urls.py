@@ -9,7 +9,6 @@ app_name = "booking"
 urlpatterns = [
     path("find/", views.find, name="find"),
     path("booking/settings/", views.peer_settings, name="settings"),
-    path("booking/sign-up/", views.sign_up, name="sign_up"),
     path("p/<slug:slug>/", views.peer_page, name="peer"),
     path("p/<slug:slug>/book/", views.book, name="book"),
 ]

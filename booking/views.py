@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,14 +21,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.forms import COMMON_ZONES, SignUpForm
+from accounts.forms import COMMON_ZONES
 from accounts.models import User
 from accounts.permissions import certified_peer_required
-from accounts.services import participant_sign_up
 from booking import services
 from booking.forms import BookForm, FindForm, HoursForm, ProfileForm
 from booking.models import MODALITIES, Availability, PeerProfile
@@ -196,7 +193,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_authenticated:
         here = request.get_full_path()
         context["sign_in_url"] = f"{reverse('accounts:login')}?{urlencode({'next': here})}"
-        context["sign_up_url"] = f"{reverse('booking:sign_up')}?{urlencode({'next': here})}"
+        context["sign_up_url"] = f"{reverse('accounts:sign_up')}?{urlencode({'next': here})}"
         with timezone.override(tz):
             return render(request, "booking/book.html", context)
     assert isinstance(request.user, User)
@@ -242,38 +239,6 @@ def _slot_time(value: str) -> datetime | None:
     except ValueError:
         return None
     return moment if timezone.is_aware(moment) else None
-
-
-def safe_next(request: HttpRequest) -> str:
-    """``next`` if it is a path on this site, else the Schedule page."""
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    local = wanted.startswith("/") and not wanted.startswith("//")
-    if local and url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return wanted
-    return reverse("scheduling:schedule")
-
-
-@require_http_methods(["GET", "POST"])
-def sign_up(request: HttpRequest) -> HttpResponse:
-    """Sign-up that returns to the slot being booked (accounts' page always goes to Schedule)."""
-    if request.user.is_authenticated:
-        return redirect(safe_next(request))
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = participant_sign_up(
-            email=form.cleaned_data["email"],
-            display_name=form.cleaned_data["display_name"],
-            password=form.cleaned_data["password1"],
-            time_zone=form.cleaned_data["time_zone"],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Peerakeet. Your account is ready.")
-        return redirect(safe_next(request))
-    status = 400 if request.method == "POST" else 200
-    context = {"form": form, "next": safe_next(request)}
-    return render(request, "booking/sign_up.html", context, status=status)
 
 
 @certified_peer_required

@@ -16,6 +16,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 
 from peerakeet.lib.env import envbool, envint, envlist, envsecret, envstr, local_secret
+from peerakeet.lib.meeting_links import DEFAULT_HOSTS as MEETING_SERVICE_HOSTS
 from zoom import scopes as zoom_scopes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",  # after messages: it says why you were signed out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -129,21 +131,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Web sessions end after this long without a request (shared devices), unless "Remember this
+# device" was ticked at sign-in: then they last SESSION_REMEMBER_DAYS.
+SESSION_IDLE_TIMEOUT_MINUTES = envint("SESSION_IDLE_TIMEOUT_MINUTES", 30)
+SESSION_REMEMBER_DAYS = envint("SESSION_REMEMBER_DAYS", 30)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "scheduling:schedule"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sign-in throttling (django-axes): five failures for one email from one address lock it for
-# fifteen minutes.
+# fifteen minutes, and so do five for one email from any number of addresses (a password guessed
+# from many machines). The cost, accepted: whoever knows an address can lock its sign-in for
+# fifteen minutes; a password reset still works meanwhile.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 # The sign-in form (and authenticate()) call the email "username"; axes must look there.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# How many proxies append to X-Forwarded-For in front of us (0: none, REMOTE_ADDR is the client).
+# Production refuses BEHIND_TLS_PROXY without it, or it without BEHIND_TLS_PROXY.
 AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "accounts.throttles.request_ip"
+# Password-reset emails: per address and per client address, per hour. Answered the same when
+# over (no oracle); counted in the default cache (production: a shared one, such as Redis).
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = envint("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 3)
+PASSWORD_RESET_PER_IP_PER_HOUR = envint("PASSWORD_RESET_PER_IP_PER_HOUR", 20)
+# Sign-up, verification and invitation emails to one address, per hour.
+ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR = envint("ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR", 5)
 
 # --- Email: the console in the demo, SMTP when EMAIL_HOST is set --------------------------
 EMAIL_HOST = envstr("EMAIL_HOST")
@@ -218,6 +235,9 @@ PEERAKEET_TOKEN_KEYS = envsecret(
 
 # --- Scheduling ----------------------------------------------------------------------------
 JOIN_WINDOW_MINUTES_BEFORE = envint("JOIN_WINDOW_MINUTES_BEFORE", 15)
+# Manual meeting links must point at one of these hosts or a subdomain of one
+# (peerakeet/lib/meeting_links.py): a Join from Peerakeet never leads to a lookalike page.
+MANUAL_LINK_HOSTS = envlist("MANUAL_LINK_HOSTS", ",".join(MEETING_SERVICE_HOSTS))
 
 # Booking: the topics a peer's profile can name (Find a peer filters by them).
 BOOKING_FOCUS_AREAS = envlist(
@@ -239,7 +259,8 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin-allow-popups"
-if envbool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 
@@ -276,6 +297,8 @@ API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 30)
 # Per token. Counted in the default cache: one process's memory unless CACHES names a shared
 # cache (Redis, Memcached), which production with several web processes should.
 API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 120)
+# New tokens per account per hour: the per-token limit means nothing if tokens are free.
+API_TOKENS_PER_ACCOUNT_PER_HOUR = envint("API_TOKENS_PER_ACCOUNT_PER_HOUR", 10)
 
 if PRODUCTION:
     from peerakeet.lib.production import check_production_settings

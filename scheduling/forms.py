@@ -10,7 +10,8 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import active_user_by_email, certified_peers
+from accounts.selectors import certified_peers
+from accounts.services import participant_for_booking
 from scheduling.models import SupportSession
 from zoom.selectors import zoom_meeting_limit
 
@@ -55,7 +56,8 @@ class _When(forms.Form):
 
 class SessionCreateForm(_When):
     participant_email = forms.EmailField(
-        label="Participant's email", help_text="The participant's Peerakeet account."
+        label="Participant's email",
+        help_text="Without a confirmed Peerakeet account, they are invited to make one.",
     )
     manual_link = forms.CharField(
         label="Meeting link (optional)",
@@ -90,10 +92,8 @@ class SessionCreateForm(_When):
             )
 
     def clean_participant_email(self) -> User:
-        user = active_user_by_email(self.cleaned_data["participant_email"])
-        if user is None:
-            raise forms.ValidationError("No active Peerakeet account uses this email.")
-        return user
+        # Known or not, the booking answers the same; an unknown address is invited.
+        return participant_for_booking(email=self.cleaned_data["participant_email"])
 
 
 class SessionRequestForm(_When):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils import timezone
 
@@ -32,6 +33,11 @@ class JoinRefused(Exception):
 def join_target(session: SupportSession, viewer: User, now: datetime | None = None) -> str:
     """The URL to open. The caller has already checked that the viewer belongs to the session."""
     now = now or timezone.now()
+    if viewer.pk == session.participant_id and not viewer.is_verified:
+        raise JoinRefused(
+            "Confirm your email address first: open the link we emailed you.",
+            code="email_not_verified",
+        )
     if session.status != SupportSession.Status.CONFIRMED:
         raise JoinRefused(
             f"This session is {session.get_status_display().lower()}, so it cannot be joined.",
@@ -58,6 +64,14 @@ def join_target(session: SupportSession, viewer: User, now: datetime | None = No
         start_url = fresh.get("start_url") if fresh else None
         return str(start_url) if start_url else meeting.join_url
     return meeting.join_url
+
+
+def leaving_for(session: SupportSession, viewer: User, target: str) -> str | None:
+    """The host a participant is about to be sent to when it is the peer's own link (a manual
+    link, not Peerakeet's Zoom meeting): the Join page names it before sending them on."""
+    if viewer.pk != session.participant_id or not session.manual_link:
+        return None
+    return urlsplit(target).hostname if target == session.manual_link else None
 
 
 def _check_in_zoom(session: SupportSession, meeting: ZoomMeeting) -> dict[str, Any] | None:

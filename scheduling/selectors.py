@@ -26,8 +26,10 @@ def live_meeting(session: SupportSession) -> ZoomMeeting | None:
 
 
 def sessions_for(user: User) -> QuerySet[SupportSession]:
+    # Until its address is verified, an account sees nothing booked for that address.
+    mine = Q(peer=user) | Q(participant=user) if user.is_verified else Q(peer=user)
     return (
-        SupportSession.objects.filter(Q(peer=user) | Q(participant=user))
+        SupportSession.objects.filter(mine)
         # The peer's Zoom connection says whether a waiting move or a meeting on another Zoom
         # account can be reached (link_state); joined, so it costs no query.
         .select_related("peer", "participant", "peer__zoom_connection")
@@ -102,7 +104,7 @@ def past_page(user: User, number: int = 1, *, per_page: int = PAST_PER_PAGE) -> 
 def is_preparing(user: User) -> bool:
     """Whether any upcoming session is waiting for its Zoom meeting (the page then polls)."""
     return (
-        SupportSession.objects.filter(Q(peer=user) | Q(participant=user))
+        sessions_for(user)
         .filter(_upcoming_q(timezone.now()), provisioning=Provisioning.PENDING)
         .exists()
     )

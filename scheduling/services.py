@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from booking import rules as booking_rules
+from peerakeet.lib.meeting_links import MeetingLinkError, clean_meeting_link
 from scheduling import notifications
 from scheduling.meetings import (
     move_meeting,
@@ -293,14 +295,17 @@ def clean_manual_link(link: str) -> str:
         URLValidator(schemes=["https"])(link)
     except ValidationError:
         raise SessionError(
-            "Enter a complete https:// meeting link, for example https://meet.example.com/room.",
+            "Enter a complete https:// meeting link, for example https://zoom.us/j/123456789.",
             code="bad_link",
         ) from None
     if urlparse(link).username or urlparse(link).password:
         raise SessionError(
             "A meeting link must not contain a user name or password.", code="bad_link"
         )
-    return link
+    try:  # only real meeting services: a Join must never lead to a lookalike page
+        return clean_meeting_link(link, settings.MANUAL_LINK_HOSTS)
+    except MeetingLinkError as error:
+        raise SessionError(str(error), code="bad_link") from None
 
 
 def _locked(session: SupportSession, by: User, *, peer_only: bool) -> SupportSession:

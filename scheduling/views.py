@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.permissions import certified_peer_required
+from accounts.services import booking_invite
 from scheduling import services
 from scheduling.agenda import build_agenda
 from scheduling.forms import (
@@ -25,7 +26,7 @@ from scheduling.forms import (
     SessionCreateForm,
     SessionRequestForm,
 )
-from scheduling.join import JoinRefused, join_target
+from scheduling.join import JoinRefused, join_target, leaving_for
 from scheduling.models import SupportSession
 from scheduling.selectors import (
     Page,
@@ -164,6 +165,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
             private_note=form.cleaned_data["private_note"],
         ),
     ):
+        booking_invite(participant=form.cleaned_data["participant_email"], peer=user)
         messages.success(request, "Session scheduled and confirmed.")
         return redirect("scheduling:schedule")
     return _schedule_with_errors(request, create_form=form)
@@ -358,7 +360,12 @@ def join(request: HttpRequest, session_id: int) -> HttpResponse:
                 },
                 status=409,
             )
-    response = HttpResponseRedirect(target)
+    host = leaving_for(session, user, target)
+    if host is None:
+        response: HttpResponse = HttpResponseRedirect(target)
+    else:  # a link the peer typed: say where it leads before leaving Peerakeet
+        context = {"nav": "schedule", "session": session, "target": target, "host": host}
+        response = render(request, "scheduling/join_leaving.html", context)
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     return response

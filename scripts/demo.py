@@ -87,6 +87,7 @@ def main() -> int:
 
   Sign in as the certified peer:  peer@demo.peerakeet.test         password: peerakeet-demo
   Sign in as the participant:     participant@demo.peerakeet.test  password: peerakeet-demo
+  Or sign up: emails are printed right here, the link that confirms a new address included.
 
   Zoom emulator (stands in for zoom.us): {emulator_url}/
     its Marketplace page (remove the app): {emulator_url}/marketplace/apps

@@ -13,7 +13,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCT = ("accounts", "api", "booking", "peerakeet", "scheduling", "zoom")
 # Django's way to connect signal receivers once the app registry is ready: not a dodge.
-ALLOWED_IN_FUNCTIONS = {("scheduling.apps", "scheduling.receivers")}
+ALLOWED_IN_FUNCTIONS = {
+    ("scheduling.apps", "scheduling.receivers"),
+    ("api.apps", "api.receivers"),
+    ("accounts.apps", "accounts.middleware"),
+}
 
 
 def modules(root: Path, packages: tuple[str, ...]) -> dict[str, Path]:

@@ -56,18 +56,41 @@ def verify(
         raise WebhookRejected("signature does not match")
 
 
+# Zoom's events are a few hundred bytes, a few levels deep: anything far beyond is not from Zoom's
+# event schema, and parsing it must neither exhaust the stack nor the worker's time.
+MAX_BODY_BYTES = 64 * 1024
+MAX_DEPTH = 16
+
+
 def parse(body: bytes) -> dict[str, Any]:
-    """The event as a dict; MalformedEvent for anything that is not a JSON object with an event."""
+    """The event as a dict; MalformedEvent for anything that is not a JSON object with an event,
+    within MAX_BODY_BYTES and MAX_DEPTH."""
+    if len(body) > MAX_BODY_BYTES:
+        raise MalformedEvent("event too large")
     try:
         event = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise MalformedEvent("malformed event") from None
+    if _depth(event) > MAX_DEPTH:
+        raise MalformedEvent("event nested too deeply")
     if not isinstance(event, dict) or not isinstance(event.get("event"), str):
         raise MalformedEvent("malformed event")
     payload = event.get("payload", {})
     if not isinstance(payload, dict):
         raise MalformedEvent("malformed event")
     return event
+
+
+def _depth(value: object) -> int:
+    """How deeply ``value`` nests objects and arrays (iterative: no recursion to exhaust)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 @dataclass(frozen=True)

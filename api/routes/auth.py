@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from axes.helpers import get_cool_off
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from accounts import throttles
 from accounts.models import User
+from accounts.services import HOUR
 from api.errors import ApiError, ErrorOut
 from api.models import ApiToken
 from api.routes.common import answers
@@ -33,6 +36,17 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
         raise _locked_out(request)
     if not isinstance(user, User):
         raise ApiError(401, "invalid_credentials", "The email or password is not right.")
+    if not throttles.allow(
+        "mint", str(user.pk), limit=settings.API_TOKENS_PER_ACCOUNT_PER_HOUR, window=HOUR
+    ):
+        raise ApiError(
+            429,
+            "too_many_tokens",
+            "Too many sign-ins for this account in the last hour. Use a token you already have, "
+            "or try again later.",
+            headers={"Retry-After": str(HOUR)},
+            retry_after=HOUR,
+        )
     issued = token_issue(user=user, name=payload.name or "API token")
     token = issued.token
     return Status(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Path, Query, Router, Status
 
 from accounts.models import User
+from accounts.services import booking_invite, participant_for_booking
 from api.errors import ApiError, session_error
 from api.routes.common import answers, peer_viewer, viewer
 from api.routes.people import requestable_peers
@@ -203,12 +204,8 @@ def get_session(request: HttpRequest, session_id: SessionId) -> SessionDetailOut
 )
 def create_session(request: HttpRequest, payload: SessionCreateIn) -> Status[SessionDetailOut]:
     peer = peer_viewer(request)
-    # The dashboard's form finds the participant the same way (scheduling.forms).
-    participant = User.objects.filter(
-        email__iexact=payload.participant_email.strip(), is_active=True
-    ).first()
-    if participant is None:
-        raise ApiError(400, "unknown_participant", "No active Peerakeet account uses this email.")
+    # Like the dashboard's form (scheduling.forms): known or not, an address answers the same.
+    participant = participant_for_booking(email=payload.participant_email)
     session = services.session_create(
         peer=peer,
         participant=participant,
@@ -218,6 +215,7 @@ def create_session(request: HttpRequest, payload: SessionCreateIn) -> Status[Ses
         manual_link=payload.manual_link,
         private_note=payload.private_note,
     )
+    booking_invite(participant=participant, peer=peer)
     return Status(201, _fresh_detail(session, peer))
 
 

@@ -42,4 +42,22 @@ def _problems(s: dict[str, Any]) -> list[str]:
     for name in ("ZOOM_OAUTH_URL", "ZOOM_API_URL", "ZOOM_REDIRECT_URI"):
         if not str(s.get(name, "")).startswith("https://"):
             found.append(f"{name} must be an https:// URL")
+    found.extend(_proxy_problems(s))
     return found
+
+
+def _proxy_problems(s: dict[str, Any]) -> list[str]:
+    """The client address every throttle counts must be the client's, not the proxy's (everyone
+    would share one lockout) nor one the client wrote itself (anyone could lock out anyone)."""
+    behind, count = bool(s.get("BEHIND_TLS_PROXY")), s.get("AXES_IPWARE_PROXY_COUNT") or 0
+    if behind and count <= 0:
+        return [
+            "BEHIND_TLS_PROXY=true needs AXES_PROXY_COUNT (how many proxies append to "
+            "X-Forwarded-For); without it every client would share the proxy's address"
+        ]
+    if count > 0 and not behind:
+        return [
+            "AXES_PROXY_COUNT is set but BEHIND_TLS_PROXY is not: without a proxy, "
+            "X-Forwarded-For comes from the client and anyone could lock out anyone"
+        ]
+    return []

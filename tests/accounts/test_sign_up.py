@@ -15,13 +15,29 @@ GOOD = {
 
 
 @pytest.mark.django_db
-def test_it_creates_a_participant_and_signs_them_in(client):
+def test_it_creates_an_unverified_participant_and_emails_a_link(client, mailoutbox):
     response = client.post(reverse("accounts:sign_up"), GOOD)
 
     assert response.status_code == 302
+    assert response.url == reverse("accounts:sign_up_sent")
     user = User.objects.get(email="morgan@example.org")
     assert user.role_label == "Participant"
     assert user.password.startswith("argon2")
+    assert user.email_verified_at is None
+    # Not signed in until the emailed link proves the address.
+    assert client.get(reverse("scheduling:schedule")).status_code == 302
+    assert "/accounts/verify/" in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_the_emailed_link_and_the_password_confirm_the_address_and_sign_in(client, mailoutbox):
+    client.post(reverse("accounts:sign_up"), GOOD)
+    link = next(w for w in mailoutbox[0].body.split() if "/accounts/verify/" in w)
+
+    response = client.post(link, {"password": GOOD["password1"]})
+
+    assert response.status_code == 302
+    assert User.objects.get(email="morgan@example.org").email_verified_at is not None
     assert client.get(reverse("scheduling:schedule")).status_code == 200
 
 
@@ -48,11 +64,15 @@ def test_it_rerenders_a_bad_form_with_clear_errors_and_creates_nothing(
 
 
 @pytest.mark.django_db
-def test_it_refuses_an_email_already_in_use(client, participant):
+def test_an_email_already_in_use_is_answered_like_a_new_one_and_its_owner_told(
+    client, participant, mailoutbox
+):
     response = client.post(
         reverse("accounts:sign_up"), {**GOOD, "email": participant.email.upper()}
     )
 
-    assert response.status_code == 400
-    assert "already exists" in response.text
+    assert response.status_code == 302
+    assert response.url == reverse("accounts:sign_up_sent")
     assert User.objects.count() == 1
+    assert mailoutbox[0].to == [participant.email]
+    assert "already have one" in mailoutbox[0].body

@@ -11,7 +11,7 @@ from scheduling.services import session_cancel
 from tests.api.conftest import book, client_for, iso
 from tests.worker import run_until_quiet
 
-MANUAL = "https://meet.example.org/room-3"
+MANUAL = "https://whereby.com/room-3"
 
 
 @pytest.fixture

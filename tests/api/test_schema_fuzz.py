@@ -56,7 +56,7 @@ def _one_connection():
 @pytest.fixture
 def api_token(_one_connection, peer, participant, other_peer, settings) -> str:
     settings.API_RATE_LIMIT_PER_MINUTE = 100_000  # the fuzzer is not what the limit is for
-    book(peer, participant, manual_link="https://meet.example.org/fuzz")
+    book(peer, participant, manual_link="https://whereby.com/fuzz")
     book(peer, participant, starts_in=timedelta(days=2))
     ask(participant, peer, starts_in=timedelta(days=3))
     session_cancel(session=book(peer, participant, starts_in=timedelta(days=4)), by=peer)

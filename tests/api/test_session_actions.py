@@ -12,7 +12,7 @@ from tests.api.conftest import ask, book, client_for
 from tests.worker import run_until_quiet
 
 pytestmark = pytest.mark.django_db
-MANUAL = "https://meet.example.org/room-9"
+MANUAL = "https://whereby.com/room-9"
 
 
 def status_of(session):

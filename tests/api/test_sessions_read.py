@@ -13,7 +13,7 @@ from scheduling.services import session_cancel
 from tests.api.conftest import ask, book, client_for, iso
 
 pytestmark = pytest.mark.django_db
-MANUAL = "https://meet.example.org/room-7"
+MANUAL = "https://whereby.com/room-7"
 
 
 def test_it_lists_the_viewers_sessions(as_participant, peer, participant, other_peer):

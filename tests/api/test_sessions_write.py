@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from scheduling.models import SupportSession
 from tests.api.conftest import book, client_for, count_sessions, in_future
 from tests.worker import run_until_quiet
@@ -82,14 +83,18 @@ def test_it_rejects_a_duration_out_of_range(as_peer, participant):
     assert count_sessions() == 0
 
 
-def test_it_rejects_an_unknown_participant(as_peer, participant):
+def test_it_books_an_unknown_address_and_invites_it(as_peer, participant, mailoutbox):
     body = new_session(participant, participant_email="nobody@example.org")
 
     response = as_peer.post("/sessions", body)
 
-    assert response.status_code == 400
-    assert response.json()["code"] == "unknown_participant"
-    assert count_sessions() == 0
+    # Answered like a known address (no account oracle); the address gets an invitation.
+    assert response.status_code == 201
+    assert count_sessions() == 1
+    invited = User.objects.get(email="nobody@example.org")
+    assert invited.email_verified_at is None
+    assert not invited.has_usable_password()
+    assert any("/accounts/verify/" in m.body for m in mailoutbox if m.to == [invited.email])
 
 
 def test_it_rejects_a_link_that_is_not_https(as_peer, participant):

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, ViewportSize, expect
 
@@ -20,6 +21,7 @@ from tests.booking.conftest import at, open_hours
 from tests.guide.conftest import worker  # noqa: F401 (the task worker fixture)
 from tests.guide.walk import fits_the_screen, shot, sign_in
 from tests.personas import PASSWORD, make_peer
+from tests.security.test_verified_accounts import link_in
 from tests.zoom_support import connect
 from zoom_emulator.testing import EmulatorControl
 
@@ -58,7 +60,7 @@ def lived_in(peer, participant) -> None:
         starts_at=now + timedelta(days=1, hours=2),
         duration_minutes=50,
         modality="audio",
-        manual_link="https://meet.example.org/casey",
+        manual_link="https://whereby.com/casey",
     )
     declined = services.session_request(
         participant=participant,
@@ -184,7 +186,7 @@ def test_a_peer_who_confirms_automatically_gets_a_confirmed_session_with_its_zoo
     expect(page.get_by_text("Session booked and confirmed.")).to_be_visible()
     expect(page.locator("dd", has_text="Confirmed")).to_be_visible()
     page.reload()
-    expect(page.get_by_text("Zoom meeting ready")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Your session link is ready")).to_be_visible(timeout=20_000)
     assert len(live_emulator.meetings()) == 1
 
 
@@ -209,6 +211,10 @@ def test_a_visitor_comes_through_the_booking_link_and_sign_up_back_to_the_slot(
     page.locator("#id_password1").fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    page.goto(live_server.url + link_in(mail.outbox[-1]))  # the emailed link, same browser
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm and sign in").click()
 
     expect(page.get_by_role("heading", name="Book a session with Pat Peer")).to_be_visible()
     page.get_by_role("button", name="Request this time").click()

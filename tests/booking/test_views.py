@@ -6,12 +6,14 @@ from datetime import time
 from urllib.parse import urlencode
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from booking.models import PeerProfile
 from scheduling.models import SupportSession
 from tests.booking.conftest import at, open_hours
 from tests.personas import PASSWORD, make_peer
+from tests.security.test_verified_accounts import link_in
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +79,25 @@ def test_the_booking_link_shows_times_in_the_viewers_time_zone(bookable_peer):
     assert "your time zone, America/New_York" in page
 
 
+def sign_up_then_confirm(client: Client, next_url: str) -> str:
+    """Sign up with ``next``, then open the emailed link in the same browser: where it lands."""
+    answer = client.post(
+        "/accounts/sign-up/",
+        {
+            "display_name": "New Person",
+            "email": "new@example.org",
+            "time_zone": "Europe/Paris",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": next_url,
+        },
+    )
+    assert answer["Location"] == "/accounts/sign-up/sent/"  # nothing visible before the link
+    confirmed = client.post(link_in(mail.outbox[-1]), {"password": PASSWORD})
+    assert confirmed.status_code == 302
+    return str(confirmed["Location"])
+
+
 def test_a_visitor_is_sent_to_sign_in_or_sign_up_and_back_to_the_slot(bookable_peer):
     link = slot_link("pat", at(2, time(10)))
     page = Client().get(link).content.decode()
@@ -84,19 +105,7 @@ def test_a_visitor_is_sent_to_sign_in_or_sign_up_and_back_to_the_slot(bookable_p
     assert f"next={urlencode({'x': link})[2:]}" in page
 
     client = Client()
-    answer = client.post(
-        "/booking/sign-up/",
-        {
-            "display_name": "New Person",
-            "email": "new@example.org",
-            "time_zone": "Europe/Paris",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-            "next": link,
-        },
-    )
-    assert answer.status_code == 302
-    assert answer["Location"] == link
+    assert sign_up_then_confirm(client, link) == link
     assert "Request this time" in client.get(link).content.decode()
 
 
@@ -104,18 +113,7 @@ def test_a_visitor_is_sent_to_sign_in_or_sign_up_and_back_to_the_slot(bookable_p
     "bad", ["https://evil.example/", "//evil.example/p/", "/\\evil.example/", "javascript:alert(1)"]
 )
 def test_sign_up_never_follows_a_next_off_the_site(bad):
-    answer = Client().post(
-        "/booking/sign-up/",
-        {
-            "display_name": "New Person",
-            "email": "new@example.org",
-            "time_zone": "UTC",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-            "next": bad,
-        },
-    )
-    assert answer["Location"] == "/schedule/"
+    assert sign_up_then_confirm(Client(), bad) == "/schedule/"
 
 
 def test_booking_a_slot_leads_to_the_requested_session(bookable_peer, participant):

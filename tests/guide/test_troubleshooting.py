@@ -108,7 +108,7 @@ def test_a_session_was_accepted_but_no_zoom_meeting_was_created(
         "link", name=re.compile("session with")
     ).click()
     page.get_by_role("region", name="Meeting link").get_by_label("Meeting link").fill(
-        "https://meet.example.org/room-7"
+        "https://whereby.com/room-7"
     )
     page.get_by_role("button", name="Save link").click()
     expect(page.locator("dd.link-state")).to_have_text("Manual link")

@@ -29,7 +29,7 @@ from zoom_emulator.testing import EmulatorControl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-MANUAL = "https://meet.example.org/peer-room"
+MANUAL = "https://whereby.com/peer-room"
 
 
 def live_meetings(emulator: EmulatorControl) -> list[dict]:

@@ -61,7 +61,7 @@ def test_the_invariants_hold_whatever_happens(peer, participant, emulator):
                 modality=modality,
                 duration_minutes=50,
                 starts_at=timezone.now() + timedelta(days=self.day),
-                manual_link="https://meet.example.org/room" if manual else "",
+                manual_link="https://whereby.com/room" if manual else "",
             )
             self.work(fault, "create_meeting")
 
@@ -95,7 +95,7 @@ def test_the_invariants_hold_whatever_happens(peer, participant, emulator):
         @precondition(lambda self: self.sessions(Status.CONFIRMED))
         @rule(
             data=st.data(),
-            link=st.sampled_from(["", "https://meet.example.org/other"]),
+            link=st.sampled_from(["", "https://whereby.com/other"]),
             fault=FAULT,
             endpoint=st.sampled_from(["create_meeting", "delete_meeting", "list_meetings"]),
         )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from tests.scheduling.conftest import book
 from tests.worker import run_until_quiet
 
-MANUAL = "https://meet.example.org/room-12"
+MANUAL = "https://whereby.com/room-12"
 
 
 @pytest.fixture
@@ -40,8 +40,10 @@ def test_the_window_opens_fifteen_minutes_before_the_start(client, participant, 
     with time_machine.travel(manual_session.starts_at - timedelta(minutes=15), tick=False):
         response = join(client, participant, manual_session)
 
-    assert response.status_code == 302
-    assert response.url == MANUAL
+    # A manual link: the participant is first shown where it leads (issue 16), then continues.
+    assert response.status_code == 200
+    assert f'href="{MANUAL}"' in response.text
+    assert "whereby.com" in response.text
     assert response["Referrer-Policy"] == "no-referrer"
 
 
@@ -68,7 +70,8 @@ def test_the_window_is_configurable(client, participant, manual_session, setting
     with time_machine.travel(manual_session.starts_at - timedelta(minutes=29), tick=False):
         response = join(client, participant, manual_session)
 
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert f'href="{MANUAL}"' in response.text
 
 
 @pytest.mark.django_db

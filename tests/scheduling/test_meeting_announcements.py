@@ -75,7 +75,7 @@ def test_a_meeting_replaced_before_its_emails_are_written_is_not_announced(
 
     session = book(connected_peer, participant)
     assert meetings.provision(session.pk) == "created"
-    link = "https://meet.example.org/room"
+    link = "https://whereby.com/room"
     services.session_set_manual_link(session=session, by=connected_peer, link=link)
     services.session_set_manual_link(session=session, by=connected_peer, link="")
 

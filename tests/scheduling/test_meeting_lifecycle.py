@@ -143,7 +143,7 @@ def test_a_request_gets_its_meeting_when_accepted_and_none_when_declined(
 
 
 def test_a_manual_link_bypasses_zoom(connected_peer, participant, emulator):
-    session = book(connected_peer, participant, manual_link="https://meet.example.org/room-7")
+    session = book(connected_peer, participant, manual_link="https://whereby.com/room-7")
     run_until_quiet()
 
     assert emulator.meetings() == []
@@ -155,7 +155,7 @@ def test_a_manual_link_replaces_a_meeting_already_made(connected_peer, participa
     run_until_quiet()
 
     services.session_set_manual_link(
-        session=session, by=connected_peer, link="https://meet.example.org/r"
+        session=session, by=connected_peer, link="https://whereby.com/r"
     )
     run_until_quiet()
 
@@ -167,7 +167,7 @@ def test_a_manual_link_replaces_a_meeting_already_made(connected_peer, participa
 def test_clearing_the_manual_link_hands_the_session_back_to_zoom(
     connected_peer, participant, emulator
 ):
-    session = book(connected_peer, participant, manual_link="https://meet.example.org/r")
+    session = book(connected_peer, participant, manual_link="https://whereby.com/r")
     run_until_quiet()
 
     services.session_set_manual_link(session=session, by=connected_peer, link="")
@@ -188,7 +188,7 @@ def test_a_peer_without_zoom_is_told_to_reconnect_or_add_a_link(peer, participan
 def test_reconnecting_heals_sessions_that_lack_a_meeting(peer, participant, emulator):
     first = book(peer, participant, starts_in=timedelta(days=1))
     second = book(peer, participant, starts_in=timedelta(days=2))
-    book(peer, participant, starts_in=timedelta(days=3), manual_link="https://meet.example.org/x")
+    book(peer, participant, starts_in=timedelta(days=3), manual_link="https://whereby.com/x")
     run_until_quiet()
 
     connect(peer, emulator)
@@ -316,7 +316,7 @@ def test_clearing_a_link_while_the_old_meeting_is_being_removed_still_ends_with_
     run_until_quiet()
 
     services.session_set_manual_link(
-        session=session, by=connected_peer, link="https://meet.example.org/r"
+        session=session, by=connected_peer, link="https://whereby.com/r"
     )
     services.session_set_manual_link(
         session=session, by=connected_peer, link=""
@@ -340,7 +340,7 @@ def test_the_sweep_removes_what_a_killed_worker_created_for_a_session_since_canc
     from zoom.models import ZoomConnection
 
     emulator.configure(qps_limits=False)
-    session = book(connected_peer, participant, manual_link="https://meet.example.org/x")
+    session = book(connected_peer, participant, manual_link="https://whereby.com/x")
     # The worker sent the create and was killed before it stored anything:
     token = vault.access_token(ZoomConnection.objects.get())
     httpx.post(

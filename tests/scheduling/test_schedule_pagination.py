@@ -26,7 +26,7 @@ def diary(peer, participant, *, upcoming: int = 0, past: int = 0) -> None:
             participant=participant,
             starts_at=now + timedelta(hours=2 + i),
             status=Status.CONFIRMED,
-            manual_link="https://meet.example.org/room",
+            manual_link="https://whereby.com/room",
         )
         for i in range(upcoming)
     ] + [

@@ -30,7 +30,7 @@ def test_the_peer_is_told_at_once_when_zoom_refuses_the_grant(
         connected_peer,
         participant,
         starts_in=timedelta(days=3),
-        manual_link="https://meet.example.org/a",
+        manual_link="https://whereby.com/a",
     )
     user = zoom_user(emulator, LICENSED)
     grant = next(g for g in emulator.grants() if g["user_id"] == user["id"] and g["active"])

@@ -15,7 +15,7 @@ from django.utils import timezone
 from scheduling import services
 from scheduling.models import SupportSession
 
-SECRET_LINK = "https://meet.example.org/victim-room-7f3a"
+SECRET_LINK = "https://whereby.com/victim-room-7f3a"
 SECRET_NOTE = "victim private note 9b2c"
 ACTIONS = ("accept", "decline", "cancel", "complete")
 KWARG = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")

@@ -116,7 +116,7 @@ def test_a_zoom_profile_with_markup_is_escaped_in_the_pill(client, peer, emulato
         "javascript:alert(1)",
         "JaVaScRiPt:alert(1)",
         "data:text/html,<script>alert(1)</script>",
-        "https://meet.example.org/ onmouseover=alert(1)",
+        "https://whereby.com/ onmouseover=alert(1)",
         "vbscript:msgbox(1)",
     ],
 )
@@ -140,7 +140,7 @@ def test_a_manual_link_with_markup_in_its_path_is_escaped_where_it_is_shown(
     client, peer, participant
 ):
     """A valid https URL may carry quotes and brackets in its path; the page escapes them."""
-    link = 'https://meet.example.org/"><script>alert("pk")</script>'
+    link = 'https://whereby.com/"><script>alert("pk")</script>'
     session = services.session_create(
         peer=peer,
         participant=participant,

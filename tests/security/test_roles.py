@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 DASHBOARD = [  # (method, url template, body)
     ("post", "/sessions/new/", {"participant_email": "participant@example.org"}),
-    ("post", "/sessions/{id}/link/", {"manual_link": "https://evil.example.org"}),
+    ("post", "/sessions/{id}/link/", {"manual_link": "https://whereby.com/evil"}),
     ("post", "/integrations/zoom/connect/", {}),
     ("post", "/integrations/zoom/disconnect/", {}),
     ("get", "/integrations/zoom/status/", None),
@@ -26,7 +26,7 @@ DASHBOARD = [  # (method, url template, body)
 ]
 API = [
     ("post", "/api/v1/sessions", {"participant_email": "participant@example.org"}),
-    ("put", "/api/v1/sessions/{id}/link", {"manual_link": "https://evil.example.org"}),
+    ("put", "/api/v1/sessions/{id}/link", {"manual_link": "https://whereby.com/evil"}),
     ("get", "/api/v1/zoom", None),
     ("post", "/api/v1/zoom/disconnect", {}),
 ]

@@ -78,6 +78,15 @@ def test_it_rejects_a_malformed_timestamp(client, connected_peer, lee, timestamp
         b'{"event": "app_deauthorized", "payload": []}',
         b'{"event": "app_deauthorized", "payload": "x"}',
         b"{" * 5000,
+        # Valid JSON nested past Python's recursion limit: json.loads raised RecursionError (500).
+        b'{"event": "app_deauthorized", "payload": {"x": '
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b"}}",
+        # Valid, within the recursion limit, but deeper than any Zoom event.
+        b'{"event": "app_deauthorized", "payload": {"x": ' + b"[" * 40 + b"]" * 40 + b"}}",
+        # Larger than any Zoom event.
+        b'{"event": "app_deauthorized", "payload": {"x": "' + b"a" * 70_000 + b'"}}',
     ],
 )
 def test_it_answers_a_signed_but_malformed_body_with_400(client, connected_peer, body):

@@ -95,14 +95,14 @@ def test_it_keeps_session_records(peer_client, emulator, connected_peer, partici
         starts_at=timezone.now() + timedelta(days=2),
         duration_minutes=50,
         modality="video",
-        manual_link="https://example.org/room",
+        manual_link="https://whereby.com/room",
     )
 
     peer_client.post(reverse("zoom:disconnect"))
 
     session.refresh_from_db()
     assert session.status == SupportSession.Status.CONFIRMED
-    assert session.manual_link == "https://example.org/room"
+    assert session.manual_link == "https://whereby.com/room"
 
 
 def test_it_enforces_csrf_on_disconnect(emulator, connected_peer):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from accounts.services import certification_grant
+from accounts.services import certification_grant, email_verify
 from booking.demo import seed_booking_page
 from scheduling.demo_diary import build_diary
 from scheduling.models import SupportSession
@@ -38,8 +38,12 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User.objects.create_user(
-                    email, DEMO_PASSWORD, display_name=name, time_zone=zone
+                    email,
+                    DEMO_PASSWORD,
+                    display_name=name,
+                    time_zone=zone,
                 )
+            email_verify(user=user)
             if peer:
                 certification_grant(user=user, by=None, note="demo")
             users.append(user)

@@ -1,0 +1,52 @@
+"""Web sessions end after a while without use, unless the person chose "Remember this device".
+
+Peer support happens on shared devices too (a clinic's computer, a library's): a session left
+open there is someone else's next visit. The last request's time is written at most once a minute.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+
+LAST_SEEN = "peerakeet_last_seen"
+REMEMBERED = "peerakeet_remember_device"
+WRITE_EVERY = 60  # seconds
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and not request.session.get(REMEMBERED):
+            self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request: HttpRequest) -> None:
+        now = int(time.time())
+        seen = request.session.get(LAST_SEEN)
+        idle_minutes = settings.SESSION_IDLE_TIMEOUT_MINUTES
+        if isinstance(seen, int) and now - seen > idle_minutes * 60:
+            logout(request)
+            messages.info(
+                request,
+                f"You were signed out after {idle_minutes} minutes without activity. "
+                "Sign in again to carry on.",
+            )
+        elif not isinstance(seen, int) or now - seen >= WRITE_EVERY:
+            request.session[LAST_SEEN] = now
+
+
+@receiver(user_logged_in)
+def start_the_idle_clock(sender: object, request: HttpRequest | None, **_: object) -> None:
+    # Stamped with the sign-in's own session write, so a fresh session's first page writes nothing.
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN] = int(time.time())
