@@ -256,6 +256,8 @@ def session_reschedule(
     with transaction.atomic():
         session = _locked(session, by, peer_only=False)
         _require_status(session, {Status.REQUESTED, Status.CONFIRMED}, "move")
+        if by.pk == session.peer_id:
+            _require_peer(by)  # moving a session is hosting it
         if by.pk != session.peer_id and session.status != Status.REQUESTED:
             raise SessionError(
                 "Only the peer can move a confirmed session; ask them, or cancel it.",
@@ -309,8 +311,13 @@ def clean_manual_link(link: str) -> str:
 
 
 def _locked(session: SupportSession, by: User, *, peer_only: bool) -> SupportSession:
+    """The session, locked, once ``by`` may act on it. A host's action (``peer_only``, or the
+    peer moving a confirmed session) needs the session's peer to be an active certified peer
+    still: a revoked peer no longer hosts, from any door."""
     locked = SupportSession.objects.select_for_update().get(pk=session.pk)
     allowed = by.pk == locked.peer_id or (not peer_only and by.pk == locked.participant_id)
+    if allowed and peer_only:
+        _require_peer(by)
     if not allowed:
         raise SessionError("Only the session's peer can do that.", code="forbidden")
     return locked
@@ -325,8 +332,12 @@ def _require_status(session: SupportSession, allowed: set[str], verb: str) -> No
 
 
 def _require_peer(user: User) -> None:
-    if not user.is_certified_peer:
-        raise SessionError("Only certified peers can host sessions.", code="not_a_peer")
+    if not user.is_certified_peer or not user.is_active:
+        raise SessionError(
+            "Only active certified peers can host sessions. If your certification was "
+            "revoked, Peerakeet support can tell you why.",
+            code="not_a_peer",
+        )
 
 
 def _check_people(peer: User, participant: User) -> None:
