@@ -21,14 +21,18 @@ def allow(kind: str, subject: str, *, limit: int, window: int) -> bool:
     bucket = int(time.time() // window)
     # Hashed: an email address or IP never appears as a cache key (or in Redis's memory dumps).
     digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
-    key = f"throttle:{kind}:{digest}:{bucket}"
+    return count_once(f"throttle:{kind}:{digest}:{bucket}", window=window) <= limit
+
+
+def count_once(key: str, *, window: int) -> int:
+    """Add one to the counter ``key`` in the shared cache, living a little past ``window``
+    seconds, and return the new count (atomic where the cache's incr is: Redis, Memcached)."""
     cache.add(key, 0, timeout=window + 5)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # evicted between add and incr: start again
         cache.set(key, 1, timeout=window + 5)
-        count = 1
-    return count <= limit
+        return 1
 
 
 def request_ip(request: HttpRequest) -> str:

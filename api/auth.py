@@ -6,11 +6,11 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from accounts.models import User
+from accounts.throttles import count_once
 from api.errors import ApiError
 from api.models import ApiToken
 from api.tokens import TokenRefused, token_authenticate
@@ -42,13 +42,7 @@ def enforce_rate_limit(token: ApiToken, now: float | None = None) -> None:
     now = time.time() if now is None else now
     window = int(now // WINDOW)
     # The token hash, not the id: ids are reused after a rollback (tests), hashes never are.
-    key = f"api-rate:{token.token_hash}:{window}"
-    cache.add(key, 0, timeout=WINDOW + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr: start again
-        cache.set(key, 1, timeout=WINDOW + 5)
-        count = 1
+    count = count_once(f"api-rate:{token.token_hash}:{window}", window=WINDOW)
     if count > limit:
         retry_after = max(1, math.ceil((window + 1) * WINDOW - now))
         raise ApiError(
