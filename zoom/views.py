@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,9 +26,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import User
-from accounts.permissions import certified_peer_required
+from accounts.permissions import PEER_ONLY, certified_peer_required
 from zoom import scopes, webhooks
 from zoom.client import ZoomError, ZoomRateLimited, ZoomUnavailable
+from zoom.models import ZoomConnection
 from zoom.services import (
     ZoomScopesMissing,
     ZoomUserAlreadyBound,
@@ -202,7 +204,12 @@ def status(request: HttpRequest) -> HttpResponse:
 @require_POST
 @partial(peer_view, peers_only=False)
 def disconnect(request: HttpRequest) -> HttpResponse:
-    disconnected = connection_disconnect(peer=_peer(request))
+    # A certified peer, or anyone who still holds a connection: a revoked peer must be able to
+    # take their Zoom account back.
+    user = _peer(request)
+    if not user.is_certified_peer and not ZoomConnection.objects.filter(peer=user).exists():
+        raise PermissionDenied(PEER_ONLY)
+    disconnected = connection_disconnect(peer=user)
     if _htmx(request):
         return _pill(request)
     if disconnected:
