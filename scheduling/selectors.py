@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from scheduling.models import SupportSession, ZoomMeeting
 from zoom.models import ZoomConnection
-from zoom.selectors import connection_of, cut_off, limit_of
+from zoom.selectors import cut_off, limit_of
 
 Status = SupportSession.Status
 Provisioning = SupportSession.Provisioning
@@ -275,9 +275,9 @@ class AccountNotices:
 def account_notices(peer: User) -> AccountNotices:
     """Three queries whatever the diary: the connection, the meetings, the sessions."""
     now = timezone.now()
-    connection = connection_of(peer)
-    if connection is not None and not connection.is_connected:
-        connection = None
+    connection = ZoomConnection.objects.filter(
+        peer=peer, state=ZoomConnection.State.CONNECTED
+    ).first()
     current = connection.zoom_user_id if connection is not None else None
     elsewhere_q = Q(
         session__status=Status.CONFIRMED,

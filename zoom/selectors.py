@@ -15,16 +15,7 @@ def zoom_meeting_limit(peer: User) -> int | None:
 
     From the user type read at connect and at each token refresh; None without a connection.
     """
-    return limit_of(connection_of(peer))
-
-
-def connection_of(peer: User) -> ZoomConnection | None:
-    """The peer's connection through the user's own relation, so the pages of one request that
-    ask (the form, the banners) share one query."""
-    try:
-        return peer.zoom_connection
-    except ZoomConnection.DoesNotExist:
-        return None
+    return limit_of(ZoomConnection.objects.filter(peer_id=peer.pk).first())
 
 
 def limit_of(connection: ZoomConnection | None) -> int | None:
