@@ -171,6 +171,12 @@ def _bind(*, peer: User, tokens: TokenSet, profile: dict[str, Any]) -> ZoomConne
     return connection
 
 
+def may_disconnect(user: User) -> bool:
+    """A certified peer, or anyone who still holds a connection: a peer whose certification was
+    revoked must be able to take their Zoom account back (every door asks this)."""
+    return user.is_certified_peer or ZoomConnection.objects.filter(peer=user).exists()
+
+
 def connection_disconnect(*, peer: User) -> bool:
     """Option 1 of the guide: revoke at Zoom (best effort, bounded), erase the tokens."""
     connection = ZoomConnection.objects.filter(peer=peer).first()

@@ -29,13 +29,13 @@ from accounts.models import User
 from accounts.permissions import PEER_ONLY, certified_peer_required
 from zoom import scopes, webhooks
 from zoom.client import ZoomError, ZoomRateLimited, ZoomUnavailable
-from zoom.models import ZoomConnection
 from zoom.services import (
     ZoomScopesMissing,
     ZoomUserAlreadyBound,
     connection_complete,
     connection_disconnect,
     connection_failed,
+    may_disconnect,
     oauth_begin,
     webhook_received,
 )
@@ -204,10 +204,8 @@ def status(request: HttpRequest) -> HttpResponse:
 @require_POST
 @partial(peer_view, peers_only=False)
 def disconnect(request: HttpRequest) -> HttpResponse:
-    # A certified peer, or anyone who still holds a connection: a revoked peer must be able to
-    # take their Zoom account back.
     user = _peer(request)
-    if not user.is_certified_peer and not ZoomConnection.objects.filter(peer=user).exists():
+    if not may_disconnect(user):
         raise PermissionDenied(PEER_ONLY)
     disconnected = connection_disconnect(peer=user)
     if _htmx(request):

@@ -11,11 +11,13 @@ from django.urls import reverse
 from ninja import Query, Router
 
 from accounts.models import User
+from accounts.permissions import PEER_ONLY
 from accounts.selectors import certified_peers
+from api.errors import ApiError
 from api.routes.common import answers, peer_viewer, viewer
 from api.schemas import MeOut, PageQuery, PeerPage, PersonOut, Role, ZoomState, ZoomStatusOut
 from zoom.models import ZoomConnection
-from zoom.services import connection_disconnect
+from zoom.services import connection_disconnect, may_disconnect
 from zoom.templatetags.zoom_tags import REASON_TEXT
 
 router = Router()
@@ -88,9 +90,11 @@ def zoom(request: HttpRequest) -> ZoomStatusOut:
     "/zoom/disconnect",
     response=answers(ok=(200, ZoomStatusOut), errors=(403,)),
     tags=["zoom"],
-    summary="Disconnect my Zoom account (certified peers)",
+    summary="Disconnect my Zoom account (certified peers, and anyone who still holds one)",
 )
 def zoom_disconnect(request: HttpRequest) -> ZoomStatusOut:
-    peer = peer_viewer(request)
-    connection_disconnect(peer=peer)
-    return zoom_status(peer)
+    user = viewer(request)
+    if not may_disconnect(user):
+        raise ApiError(403, "not_a_peer", PEER_ONLY)
+    connection_disconnect(peer=user)
+    return zoom_status(user)

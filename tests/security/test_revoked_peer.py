@@ -143,3 +143,20 @@ def test_a_revoked_peer_can_still_cancel_and_disconnect_zoom(client, revoked, em
     assert response.status_code == 302
     assert ZoomConnection.objects.get(peer=peer).state == ZoomConnection.State.DISCONNECTED
     assert SupportSession.objects.get(pk=confirmed.pk).status == SupportSession.Status.CANCELLED
+
+
+def test_a_revoked_peer_can_disconnect_zoom_through_the_api_too(revoked, emulator):
+    peer, _, _, api = revoked
+    connect(peer, emulator)
+
+    response = api.post("/zoom/disconnect")
+
+    assert response.status_code == 200
+    assert ZoomConnection.objects.get(peer=peer).state == ZoomConnection.State.DISCONNECTED
+
+
+def test_a_participant_without_zoom_is_still_refused_disconnect_through_the_api(participant):
+    response = client_for(participant).post("/zoom/disconnect")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_a_peer"
