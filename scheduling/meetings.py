@@ -36,7 +36,12 @@ from django_tasks import task
 from peerakeet.lib.retry import Retry, backoff, settle
 from scheduling import notifications
 from scheduling.models import Notification, SupportSession, ZoomMeeting
-from scheduling.selectors import live_meeting, meetings_behind, uncertain_elsewhere
+from scheduling.selectors import (
+    live_meeting,
+    meetings_behind,
+    peer_connection,
+    uncertain_elsewhere,
+)
 from zoom.client import ZoomAPI, ZoomError, ZoomNotFound
 from zoom.models import ZoomConnection
 from zoom.outcomes import Next, outcome_of
@@ -371,7 +376,7 @@ def _create(claim: Claim) -> str | Retry:
 def _claim(session_id: int) -> Claim:
     with transaction.atomic():
         session, removed_at = _lock_session(session_id, "peer__zoom_connection")
-        connection = _connection_of(session)
+        connection = peer_connection(session)
         connected = connection is not None and connection.is_connected
         now = timezone.now()
         started = session.create_started_at
@@ -434,13 +439,6 @@ def _lock_session(session_id: int, *related: str) -> tuple[SupportSession, list[
     session = sessions.get(pk=session_id)
     removed = list(ZoomMeeting.objects.filter(session=session).values_list("removed_at", flat=True))
     return session, removed
-
-
-def _connection_of(session: SupportSession) -> ZoomConnection | None:
-    try:
-        return session.peer.zoom_connection
-    except ZoomConnection.DoesNotExist:
-        return None
 
 
 def _remove_orphans(session: SupportSession, connection: ZoomConnection) -> str | Retry:

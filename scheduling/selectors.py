@@ -125,7 +125,8 @@ MOVE_WAITS = "Zoom still shows the old time; it will be updated when Zoom is rec
 MOVE_SENDING = "Zoom still shows the old time; Peerakeet is updating it."
 
 
-def _connection(session: SupportSession) -> ZoomConnection | None:
+def peer_connection(session: SupportSession) -> ZoomConnection | None:
+    """The session's peer's Zoom connection, through the (usually joined) relation."""
     try:
         return session.peer.zoom_connection
     except ZoomConnection.DoesNotExist:
@@ -134,7 +135,7 @@ def _connection(session: SupportSession) -> ZoomConnection | None:
 
 def _zoom_warning(session: SupportSession, meeting: ZoomMeeting) -> tuple[str, bool]:
     """What the peer should know about a live meeting, and whether a move keeps its link."""
-    connection = _connection(session)
+    connection = peer_connection(session)
     connected = connection is not None and connection.is_connected
     if (
         connected
@@ -170,7 +171,7 @@ def _time_limit_warning(session: SupportSession) -> str:
     is to get a Zoom meeting (read from the joined connection: no query)."""
     if session.manual_link or session.status not in (Status.REQUESTED, Status.CONFIRMED):
         return ""
-    limit = limit_of(_connection(session))
+    limit = limit_of(peer_connection(session))
     if not cut_off(session.duration_minutes, limit):
         return ""
     return (
