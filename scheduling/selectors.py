@@ -171,7 +171,15 @@ def _time_limit_warning(session: SupportSession) -> str:
     is to get a Zoom meeting (read from the joined connection: no query)."""
     if session.manual_link or session.status not in (Status.REQUESTED, Status.CONFIRMED):
         return ""
-    limit = limit_of(peer_connection(session))
+    connection = peer_connection(session)
+    meeting = live_meeting(session)
+    if (
+        meeting is not None
+        and connection is not None
+        and meeting.host_zoom_user_id != connection.zoom_user_id
+    ):
+        return ""  # the meeting lives on another account, whose plan is not this one's
+    limit = limit_of(connection)
     if not cut_off(session.duration_minutes, limit):
         return ""
     return (

@@ -430,3 +430,12 @@ def test_a_manual_link_needs_no_warning(basic_peer, participant):
     )
 
     assert FORTY not in card(session, basic_peer).warning
+
+
+def test_a_meeting_left_on_a_licensed_account_is_not_said_to_end_at_40_minutes(
+    switched, connected_peer
+):
+    """Connected to casey@ (Basic) now, but the meeting is still lee@'s (Licensed)."""
+    session = switched[0][0]
+
+    assert FORTY not in card(session, connected_peer).warning
