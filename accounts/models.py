@@ -162,3 +162,24 @@ class PeerCertification(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class AccountEvent(models.Model):
+    """Who changed a person's standing, and what followed (support staff read it; no secret)."""
+
+    class Kind(models.TextChoices):
+        CERTIFICATION_GRANTED = "certification_granted", "Peer certification granted"
+        CERTIFICATION_REVOKED = "certification_revoked", "Peer certification revoked"
+        HOSTING_ENDED = "hosting_ended", "Hosting ended after a revoked certification"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_events")
+    actor = models.CharField(max_length=200, help_text="Who: a staff email, or 'system'.")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -9,9 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import throttles
-from accounts.models import PeerCertification, User, validate_display_name
+from accounts.models import AccountEvent, PeerCertification, User, validate_display_name
 from accounts.verification import send_account_email, verification_link
 from api.tokens import tokens_revoke_all
+from scheduling.models import SupportSession
+from scheduling.services import peer_hosting_end
+from zoom.services import connection_disconnect
 
 HOUR = 3600
 
@@ -112,8 +117,17 @@ def sign_out_everywhere(*, user: User) -> int:
     return tokens_revoke_all(user=user)
 
 
+class CertificationError(ValidationError):
+    """A grant or revocation that is not allowed (``code`` is stable)."""
+
+
 @transaction.atomic
 def certification_grant(*, user: User, by: User | None, note: str = "") -> PeerCertification:
+    """Support staff certify a peer. Nobody certifies themselves: that would be escalation."""
+    if by is not None and by.pk == user.pk:
+        raise CertificationError(
+            "Ask another member of support staff: nobody can certify themselves.", code="self"
+        )
     existing = PeerCertification.objects.select_for_update().filter(
         user=user, revoked_at__isnull=True
     )
@@ -122,13 +136,84 @@ def certification_grant(*, user: User, by: User | None, note: str = "") -> PeerC
         return active
     certification = PeerCertification.objects.create(user=user, granted_by=by, note=note)
     user.__dict__.pop("_is_certified_peer", None)
+    AccountEvent.objects.create(
+        user=user, actor=_actor(by), kind=AccountEvent.Kind.CERTIFICATION_GRANTED, detail=note
+    )
     return certification
 
 
-@transaction.atomic
-def certification_revoke(*, user: User, by: User | None) -> int:
-    revoked = PeerCertification.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=by
+@dataclass(frozen=True)
+class Revocation:
+    """What revoking one certification did (all zero when the person held none)."""
+
+    revoked: int = 0
+    requests_declined: int = 0
+    sessions_to_hand_over: int = 0
+    participants_told: int = 0
+    tokens_revoked: int = 0
+    zoom_disconnected: bool = False
+
+
+def certification_revoke(*, user: User, by: User | None, note: str = "") -> Revocation:
+    """The one way a peer stops being a peer (admin action, ``manage.py revoke_certification``).
+
+    In one transaction: the certification ends, every open request to the peer is declined (each
+    participant gets a kind email), every web session and API token of the peer ends, and the
+    audit trail says who did it and what followed. The participants of confirmed sessions that
+    have not ended are emailed once it is committed; the sessions stay confirmed for
+    support to hand over (admin: Sessions, "Needs a new peer"). Then the Zoom connection ends
+    and the grant is revoked at Zoom (a network call: outside the transaction). Revoking a
+    certification that is not active changes nothing and tells nobody.
+    """
+    with transaction.atomic():
+        revoked = PeerCertification.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=by
+        )
+        user.__dict__.pop("_is_certified_peer", None)
+        if not revoked:
+            return Revocation()
+        ended = peer_hosting_end(peer=user)
+        tokens = sign_out_everywhere(user=user)
+        actor = _actor(by)
+        AccountEvent.objects.create(
+            user=user, actor=actor, kind=AccountEvent.Kind.CERTIFICATION_REVOKED, detail=note
+        )
+        AccountEvent.objects.create(
+            user=user,
+            actor=actor,
+            kind=AccountEvent.Kind.HOSTING_ENDED,
+            detail=(
+                f"{len(ended.declined)} open request(s) declined; "
+                f"{len(ended.to_hand_over)} confirmed session(s) to hand over "
+                f"({', '.join(str(s.pk) for s in ended.to_hand_over) or 'none'}); "
+                f"{tokens} API token(s) and every web session ended"
+            ),
+        )
+    told = _tell_participants(user, ended.to_hand_over)
+    disconnected = connection_disconnect(peer=user, revoked_by=actor)
+    return Revocation(
+        revoked=revoked,
+        requests_declined=len(ended.declined),
+        sessions_to_hand_over=len(ended.to_hand_over),
+        participants_told=told,
+        tokens_revoked=tokens,
+        zoom_disconnected=disconnected,
     )
-    user.__dict__.pop("_is_certified_peer", None)
-    return revoked
+
+
+def _tell_participants(peer: User, sessions: list[SupportSession]) -> int:
+    """One email per participant, listing their sessions with the peer (sent once: only a
+    revocation that ended an active certification gets here)."""
+    by_participant: dict[User, list[SupportSession]] = {}
+    for session in sessions:
+        by_participant.setdefault(session.participant, []).append(session)
+    for participant, theirs in by_participant.items():
+        with timezone.override(participant.time_zone):
+            send_account_email(
+                participant, "host_revoked", sessions=theirs, peer_name=peer.display_name
+            )
+    return len(by_participant)
+
+
+def _actor(by: User | None) -> str:
+    return by.email if by is not None else "system"

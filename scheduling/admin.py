@@ -1,4 +1,5 @@
-"""Support staff see sessions whose Zoom meeting could not be made, with Zoom's reason.
+"""Support staff see sessions whose Zoom meeting could not be made, with Zoom's reason, and
+the sessions of a peer whose certification was revoked, to hand over to another peer.
 
 Read-only, like every support view: changes go through the services. Never the private note, a
 join URL or a passcode: support does not need them to help.
@@ -7,9 +8,11 @@ join URL or a passcode: support does not need them to help.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
+from accounts.models import PeerCertification
 from peerakeet.admin import SupportReadOnly
 from scheduling.models import SupportSession
 
@@ -31,6 +34,31 @@ class Meeting(admin.SimpleListFilter):
         return queryset
 
 
+class HandOver(admin.SimpleListFilter):
+    """Confirmed sessions, not ended, whose peer no longer holds a certification: the
+    participant was told support would arrange another peer (accounts.services)."""
+
+    title = "hand-over"
+    parameter_name = "hand_over"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("needed", "Needs a new peer (certification revoked)")]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[SupportSession]
+    ) -> QuerySet[SupportSession]:
+        if self.value() != "needed":
+            return queryset
+        certified = PeerCertification.objects.filter(
+            user=OuterRef("peer_id"), revoked_at__isnull=True
+        )
+        return queryset.filter(
+            ~Exists(certified),
+            status=SupportSession.Status.CONFIRMED,
+            ends_at__gt=timezone.now(),
+        ).order_by("starts_at")
+
+
 @admin.register(SupportSession)
 class SupportSessionAdmin(SupportReadOnly):
     list_display = [
@@ -38,13 +66,14 @@ class SupportSessionAdmin(SupportReadOnly):
         "starts_at",
         "status",
         "peer",
+        "participant",
         "provisioning",
         "provisioning_error",
         "provisioning_attempts",
     ]
-    list_filter = [Meeting, "status"]
+    list_filter = [HandOver, Meeting, "status"]
     search_fields = ["peer__email", "participant__email"]
-    list_select_related = ["peer"]
+    list_select_related = ["peer", "participant"]
     date_hierarchy = "starts_at"
     fields = (
         "peer",

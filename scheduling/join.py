@@ -43,6 +43,14 @@ def join_target(session: SupportSession, viewer: User, now: datetime | None = No
             f"This session is {session.get_status_display().lower()}, so it cannot be joined.",
             code="not_confirmed",
         )
+    if not session.peer.is_certified_peer:
+        # The peer's certification was revoked: nobody meets them through Peerakeet, not on
+        # Peerakeet's Zoom meeting (made in their account) nor on their own link.
+        raise JoinRefused(
+            "This session's peer is no longer hosting on Peerakeet. Peerakeet support is "
+            "arranging another peer and will write to you; you do not need to do anything.",
+            code="peer_not_hosting",
+        )
     opens, closes = session.join_window()
     if now < opens:
         raise JoinRefused(

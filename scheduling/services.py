@@ -8,6 +8,7 @@ none runs for a change that rolled back.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -211,6 +212,37 @@ def session_retry_meeting(*, session: SupportSession, by: User) -> SupportSessio
             )
         request_provisioning(session)
     return session
+
+
+@dataclass(frozen=True)
+class HostingEnded:
+    """What ending a revoked peer's hosting did to their sessions."""
+
+    declined: list[SupportSession]  # open requests, each participant told kindly
+    to_hand_over: list[SupportSession]  # confirmed and not ended: support finds another peer
+
+
+def peer_hosting_end(*, peer: User) -> HostingEnded:
+    """The peer's certification was just revoked (accounts.services.certification_revoke, in its
+    transaction): every open request to them is declined, and the confirmed sessions that have
+    not ended are returned for hand-over. They stay confirmed, but nobody joins them through this
+    peer any more (scheduling.join)."""
+    declined = []
+    requests = SupportSession.objects.select_for_update().filter(peer=peer, status=Status.REQUESTED)
+    for session in requests.select_related("participant", "peer"):
+        session.status = Status.DECLINED
+        session.save(update_fields=["status", "updated_at"])
+        release_meeting(session)
+        notifications.queue_session_event(session, Kind.DECLINED, [session.participant])
+        declined.append(session)
+    to_hand_over = list(
+        SupportSession.objects.filter(
+            peer=peer, status=Status.CONFIRMED, ends_at__gt=timezone.now()
+        )
+        .select_related("participant", "peer")
+        .order_by("starts_at")
+    )
+    return HostingEnded(declined=declined, to_hand_over=to_hand_over)
 
 
 def zoom_account_switch(*, peer: User) -> list[ZoomMeeting]:

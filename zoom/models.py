@@ -25,6 +25,7 @@ class ZoomConnection(models.Model):
         BY_PEER = "by_peer", "Disconnected by the peer"
         REMOVED_IN_ZOOM = "removed_in_zoom", "Removed in the Zoom App Marketplace"
         GRANT_REFUSED = "grant_refused", "Zoom refused the authorization"
+        CERTIFICATION_REVOKED = "cert_revoked", "Ended with the peer certification"
 
     class UserType(models.IntegerChoices):
         """The Zoom user's ``type`` from GET /users/me (zoom-api.md §2)."""
@@ -83,6 +84,7 @@ class AuditEvent(models.Model):
         DISCONNECTED = "disconnected", "Disconnected by the peer"
         DEAUTHORIZED = "deauthorized", "App removed in the Zoom Marketplace"
         KEYS_ROTATED = "keys_rotated", "Tokens re-encrypted under a new key"
+        CERTIFICATION_REVOKED = "certification_revoked", "Ended: peer certification revoked"
 
     connection = models.ForeignKey(
         ZoomConnection, null=True, on_delete=models.SET_NULL, related_name="audit_events"

@@ -177,13 +177,25 @@ def may_disconnect(user: User) -> bool:
     return user.is_certified_peer or ZoomConnection.objects.filter(peer=user).exists()
 
 
-def connection_disconnect(*, peer: User) -> bool:
-    """Option 1 of the guide: revoke at Zoom (best effort, bounded), erase the tokens."""
+def connection_disconnect(*, peer: User, revoked_by: str = "") -> bool:
+    """Option 1 of the guide: revoke at Zoom (best effort, bounded), erase the tokens.
+
+    ``revoked_by``: support ended the connection with the peer's certification (who did, for
+    the audit trail), not the peer (accounts.services.certification_revoke)."""
     connection = ZoomConnection.objects.filter(peer=peer).first()
     if connection is None or connection.state == ZoomConnection.State.DISCONNECTED:
         return False
     if connection.access_token_encrypted:
         _revoke_quietly(vault.access_token(connection))
+    if revoked_by:
+        _end(
+            connection.pk,
+            reason=ZoomConnection.Reason.CERTIFICATION_REVOKED,
+            kind=AuditEvent.Kind.CERTIFICATION_REVOKED,
+            actor=revoked_by,
+            detail="Grant revoked at Zoom with the peer certification",
+        )
+        return True
     _end(
         connection.pk,
         reason=ZoomConnection.Reason.BY_PEER,

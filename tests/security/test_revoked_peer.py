@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import certification_revoke
+from accounts.models import PeerCertification, User
 from scheduling import services
 from scheduling.models import SupportSession
 from tests.api.conftest import client_for
@@ -23,7 +23,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def revoked(peer, participant, staff):
-    """The peer has a confirmed session and a request waiting, then loses the certification."""
+    """The peer has a confirmed session and a request waiting, then the certification row ends
+    alone: not through ``certification_revoke``, which would also decline the request and end
+    every sign-in (tests/security/test_revoking_a_certification.py). The host checks must hold
+    by themselves, whatever ended the certification."""
     confirmed = book(peer, participant, starts_in=timedelta(days=2))
     requested = services.session_request(
         participant=participant,
@@ -33,9 +36,8 @@ def revoked(peer, participant, staff):
         modality="video",
     )
     client = client_for(peer)  # a device signed in before the revocation
-    certification_revoke(user=peer, by=staff)
-    peer.refresh_from_db()
-    return peer, confirmed, requested, client
+    PeerCertification.objects.filter(user=peer).update(revoked_at=timezone.now(), revoked_by=staff)
+    return User.objects.get(pk=peer.pk), confirmed, requested, client
 
 
 def unchanged(*sessions: SupportSession) -> None:
