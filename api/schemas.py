@@ -9,7 +9,7 @@ from django.db import models
 from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime
 
-from scheduling.models import SupportSession
+from scheduling.models import MAX_MANUAL_LINK, SupportSession
 from scheduling.services import MAX_DURATION, MIN_DURATION
 
 MAX_ID = 2**63 - 1  # Larger ids cannot exist (64-bit keys) and would overflow the database.
@@ -40,7 +40,7 @@ Password = Annotated[str, Field(max_length=4096, pattern=NO_NUL), AfterValidator
 TokenName = Annotated[str, Field(max_length=100, pattern=NO_NUL), AfterValidator(_storable)]
 Link = Annotated[
     str,
-    Field(max_length=_field_length("manual_link"), pattern=NO_NUL),
+    Field(max_length=MAX_MANUAL_LINK, pattern=NO_NUL),
     AfterValidator(_storable),
 ]
 Note = Annotated[

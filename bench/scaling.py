@@ -47,9 +47,9 @@ def grow(peer, participants, have: int, want: int) -> None:
                 status=(Status.COMPLETED if kind < 2 else Status.CANCELLED)
                 if past
                 else (Status.REQUESTED if kind == 9 else Status.CONFIRMED),
-                manual_link="https://whereby.com/room" if kind == 8 else "",
             )
         )
+        rows[-1].manual_link = "https://whereby.com/room" if kind == 8 else ""
     created = SupportSession.objects.bulk_create(rows, batch_size=1000)
     meetings = []
     for session in created:

@@ -107,7 +107,7 @@ def resume_after_connect(connection: ZoomConnection) -> None:
     upcoming = SupportSession.objects.select_for_update().filter(
         peer_id=connection.peer_id,
         status=SupportSession.Status.CONFIRMED,
-        manual_link="",
+        has_manual_link=False,
         starts_at__gt=timezone.now() - HEAL_STARTED_WITHIN,
     )
     for session in upcoming:

@@ -70,7 +70,10 @@ class SupportSession(models.Model):
     # starts_at + duration, stored (kept in step by save() and SessionQuerySet) so that overlaps,
     # lists and the join window compare columns instead of computing the end per database.
     ends_at = models.DateTimeField(editable=False)
-    manual_link = models.URLField(max_length=500, blank=True)
+    # The peer's own meeting link, encrypted at rest like Zoom join URLs (``manual_link``
+    # reads and writes it); ``has_manual_link`` says whether there is one, for queries.
+    manual_link_encrypted = models.TextField(blank=True, default="", editable=False)
+    has_manual_link = models.BooleanField(default=False, editable=False)
     # Never leaves Peerakeet: not sent to Zoom, not in emails, not in the participant's view.
     private_note = models.TextField(max_length=2000, blank=True)
     # The opaque marker sent to Zoom as the meeting agenda, to find a create whose answer was lost.
@@ -103,6 +106,7 @@ class SupportSession(models.Model):
     )
 
     objects = SessionQuerySet.as_manager()
+    _manual_link: str  # the decrypted link, once read or written (not a column)
 
     class Meta:
         ordering = ["starts_at"]
@@ -149,9 +153,41 @@ class SupportSession(models.Model):
     def wants_zoom_meeting(self) -> bool:
         return (
             self.status == self.Status.CONFIRMED
-            and not self.manual_link
+            and not self.has_manual_link
             and self.ends_at > timezone.now()
         )
+
+    @property
+    def manual_link(self) -> str:
+        if not self.has_manual_link:
+            return ""
+        if "_manual_link" not in self.__dict__:
+            self._manual_link = _open(self.manual_link_encrypted, manual_link_data(self.reference))
+        return self._manual_link
+
+    @manual_link.setter
+    def manual_link(self, link: str) -> None:
+        """Sealed under the token keys, bound to this session's reference (set at creation,
+        so a new session is sealed before it has an id)."""
+        self.has_manual_link = bool(link)
+        self.manual_link_encrypted = (
+            keyring().encrypt(link, associated_data=manual_link_data(self.reference))
+            if link
+            else ""
+        )
+        self._manual_link = link
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        self.__dict__.pop("_manual_link", None)
+        super().refresh_from_db(*args, **kwargs)
+
+
+MAX_MANUAL_LINK = 500  # characters of the link as typed (the ciphertext is longer)
+
+
+def manual_link_data(reference: uuid.UUID | str) -> str:
+    # Binds the ciphertext to its session: copied to another row, it does not decrypt.
+    return f"support-session:{reference}:manual_link"
 
 
 class ZoomMeeting(models.Model):

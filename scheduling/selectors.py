@@ -225,7 +225,10 @@ def sessions_needing_a_link(peer: User, *, limit: int = 20) -> list[SupportSessi
     )
     return list(
         SupportSession.objects.filter(
-            peer=peer, status=Status.CONFIRMED, manual_link="", starts_at__gt=timezone.now()
+            peer=peer,
+            status=Status.CONFIRMED,
+            has_manual_link=False,
+            starts_at__gt=timezone.now(),
         )
         .exclude(provisioning=Provisioning.PENDING)
         .exclude(Exists(live))

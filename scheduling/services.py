@@ -30,7 +30,7 @@ from scheduling.meetings import (
     request_provisioning,
     switch_to_connected_account,
 )
-from scheduling.models import Notification, SupportSession, ZoomMeeting
+from scheduling.models import MAX_MANUAL_LINK, Notification, SupportSession, ZoomMeeting
 
 Status = SupportSession.Status
 Kind = Notification.Kind
@@ -265,7 +265,14 @@ def session_set_manual_link(*, session: SupportSession, by: User, link: str) -> 
             return session
         session.manual_link = link
         session.calendar_sequence += 1
-        session.save(update_fields=["manual_link", "calendar_sequence", "updated_at"])
+        session.save(
+            update_fields=[
+                "manual_link_encrypted",
+                "has_manual_link",
+                "calendar_sequence",
+                "updated_at",
+            ]
+        )
         if link:
             session.provisioning = SupportSession.Provisioning.IDLE
             session.save(update_fields=["provisioning"])
@@ -325,6 +332,10 @@ def clean_manual_link(link: str) -> str:
     link = (link or "").strip()
     if not link:
         return ""
+    if len(link) > MAX_MANUAL_LINK:
+        raise SessionError(
+            f"A meeting link is at most {MAX_MANUAL_LINK} characters long.", code="bad_link"
+        )
     try:
         URLValidator(schemes=["https"])(link)
     except ValidationError:

@@ -107,7 +107,7 @@ def retry_failed_meetings(*, every: timedelta = RETRY_FAILED_EVERY) -> int:
         failed = SupportSession.objects.select_for_update(skip_locked=True).filter(
             status=SupportSession.Status.CONFIRMED,
             provisioning=SupportSession.Provisioning.FAILED,
-            manual_link="",
+            has_manual_link=False,
             starts_at__gt=now,
             updated_at__lt=now - every,
             peer__zoom_connection__state=ZoomConnection.State.CONNECTED,

@@ -26,10 +26,12 @@ def diary(peer, participant, *, upcoming: int = 0, past: int = 0) -> None:
             participant=participant,
             starts_at=now + timedelta(hours=2 + i),
             status=Status.CONFIRMED,
-            manual_link="https://whereby.com/room",
         )
         for i in range(upcoming)
-    ] + [
+    ]
+    for row in rows:
+        row.manual_link = "https://whereby.com/room"
+    rows += [
         SupportSession(
             peer=peer,
             participant=participant,

@@ -78,7 +78,7 @@ class Victim:
     def snapshot(self) -> list[tuple[Any, ...]]:
         return list(
             SupportSession.objects.order_by("pk").values_list(
-                "pk", "status", "manual_link", "private_note", "updated_at"
+                "pk", "status", "manual_link_encrypted", "private_note", "updated_at"
             )
         )
 
