@@ -5,6 +5,7 @@ migration seals the links already stored (and opens them again if rolled back)."
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -88,7 +89,7 @@ BEFORE = [("scheduling", "0006_zoom_edges")]
 AFTER = [("scheduling", "0007_manual_link_encrypted")]
 
 
-def migrate(targets: list[tuple[str, str]]) -> object:
+def migrate(targets: list[tuple[str, str]]) -> Any:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
