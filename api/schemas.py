@@ -73,6 +73,22 @@ class TokenOut(Schema):
     expires_at: datetime
 
 
+class DeviceOut(Schema):
+    """A signed-in device: one of the viewer's tokens in use (never the token itself)."""
+
+    id: int
+    name: str
+    prefix: str = Field(description="The token's first characters, to tell devices apart.")
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime
+    current: bool = Field(description="The token this request carries.")
+
+
+class SignedOutOut(Schema):
+    tokens_revoked: int
+
+
 # --- People -------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""Tokens: email and password in, a bearer token out (once); revoke the one in use."""
+"""Tokens: email and password in, a bearer token out (once); the viewer's signed-in devices,
+each revocable, and sign out everywhere. Nobody reaches another person's tokens."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from ninja import Router, Status
 
 from accounts import throttles
 from accounts.models import User
-from accounts.services import HOUR
+from accounts.services import HOUR, sign_out_everywhere
 from api.errors import ApiError, ErrorOut
 from api.models import ApiToken
-from api.routes.common import answers
-from api.schemas import TokenIn, TokenOut, utc
-from api.tokens import token_issue, token_revoke
+from api.routes.common import answers, viewer
+from api.schemas import DeviceOut, SignedOutOut, TokenIn, TokenOut, utc
+from api.tokens import token_issue, token_revoke, token_revoke_for, tokens_in_use
 
 router = Router(tags=["auth"])
 
@@ -82,3 +83,51 @@ def revoke_current_token(request: HttpRequest) -> Status[None]:
     assert isinstance(token, ApiToken)
     token_revoke(token=token)
     return Status(204, None)
+
+
+@router.get(
+    "/tokens",
+    response=answers(ok=(200, list[DeviceOut])),
+    summary="Your signed-in devices: every token of yours in use, newest first",
+)
+def list_tokens(request: HttpRequest) -> list[DeviceOut]:
+    current = _current(request)
+    return [
+        DeviceOut(
+            id=token.pk,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=utc(token.created_at),
+            last_used_at=utc(token.last_used_at) if token.last_used_at else None,
+            expires_at=utc(token.expires_at),
+            current=token.pk == current.pk,
+        )
+        for token in tokens_in_use(viewer(request))
+    ]
+
+
+@router.delete(
+    "/tokens/{int:token_id}",
+    response=answers(ok=(204, None), errors=(404,)),
+    summary="Sign a device out: revoke one of your tokens",
+)
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+    # Someone else's token, or one already revoked, is "not found": nothing says it exists.
+    if not token_revoke_for(user=viewer(request), token_id=token_id):
+        raise ApiError(404, "not_found", "You have no signed-in device with this id.")
+    return Status(204, None)
+
+
+@router.post(
+    "/sign-out-everywhere",
+    response=answers(ok=(200, SignedOutOut)),
+    summary="Sign out everywhere: every token (this one too) and every web session",
+)
+def sign_out_everywhere_route(request: HttpRequest) -> SignedOutOut:
+    return SignedOutOut(tokens_revoked=sign_out_everywhere(user=viewer(request)))
+
+
+def _current(request: HttpRequest) -> ApiToken:
+    token = request.auth  # type: ignore[attr-defined]
+    assert isinstance(token, ApiToken)
+    return token
