@@ -68,7 +68,10 @@ def session_create(
             private_note=_clean_note(private_note),
         )
         request_provisioning(session)
-        notifications.queue_session_event(session, Kind.CONFIRMED, notifications.both(session))
+        # A deactivated participant is booked like anyone (the peer must not learn the account
+        # is off), but is not written to.
+        told = [person for person in notifications.both(session) if person.is_active]
+        notifications.queue_session_event(session, Kind.CONFIRMED, told)
     return session
 
 
@@ -80,6 +83,8 @@ def session_request(
         raise SessionError(
             "Sessions can only be requested from certified peers.", code="not_a_peer"
         )
+    if not participant.is_active:
+        raise SessionError("Your account is not active.", code="inactive")
     with transaction.atomic():
         session = _new_session(
             peer=peer,
@@ -384,10 +389,10 @@ def _require_peer(user: User) -> None:
 
 
 def _check_people(peer: User, participant: User) -> None:
+    # Nothing here may depend on the participant's account (known, new or deactivated): the
+    # peer typed an address, and the answer must not tell them whose it is (issue 16).
     if peer.pk == participant.pk:
         raise SessionError("A peer cannot book a session with themselves.", code="same_person")
-    if not participant.is_active:
-        raise SessionError("That participant's account is not active.", code="inactive")
 
 
 def _whole_seconds(starts_at: datetime) -> datetime:
