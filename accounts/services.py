@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -19,6 +21,7 @@ from scheduling.services import peer_hosting_end
 from zoom.services import connection_disconnect
 
 HOUR = 3600
+log = logging.getLogger(__name__)
 
 
 def _emails_allowed(kind: str, email: str) -> bool:
@@ -189,8 +192,8 @@ def certification_revoke(*, user: User, by: User | None, note: str = "") -> Revo
                 f"{tokens} API token(s) and every web session ended"
             ),
         )
-    told = _tell_participants(user, ended.to_hand_over)
     disconnected = connection_disconnect(peer=user, revoked_by=actor)
+    told = _tell_participants(user, ended.to_hand_over)
     return Revocation(
         revoked=revoked,
         requests_declined=len(ended.declined),
@@ -207,12 +210,21 @@ def _tell_participants(peer: User, sessions: list[SupportSession]) -> int:
     by_participant: dict[User, list[SupportSession]] = {}
     for session in sessions:
         by_participant.setdefault(session.participant, []).append(session)
+    told = 0
     for participant, theirs in by_participant.items():
-        with timezone.override(participant.time_zone):
-            send_account_email(
-                participant, "host_revoked", sessions=theirs, peer_name=peer.display_name
-            )
-    return len(by_participant)
+        if not participant.is_active:
+            continue
+        try:
+            with timezone.override(participant.time_zone):
+                send_account_email(
+                    participant, "host_revoked", sessions=theirs, peer_name=peer.display_name
+                )
+        except (OSError, SMTPException) as exc:
+            # The revocation stands; support sees who was not told (admin message, log).
+            log.warning("Hand-over email to user %s failed: %s", participant.pk, type(exc).__name__)
+            continue
+        told += 1
+    return told
 
 
 def _actor(by: User | None) -> str:
