@@ -218,3 +218,31 @@ def test_production_with_several_web_processes_requires_redis():
 )
 def test_production_starts_with_one_process_or_with_redis(changes):
     check_production_settings(production_settings(**changes))
+
+
+# --- The status pill: one statement of its own ------------------------------------------------
+
+
+def test_with_redis_the_status_pill_reads_the_user_and_one_statement(with_redis, peer, emulator):
+    from tests.zoom_support import connect
+
+    connect(peer, emulator)
+    browser = Client()
+    browser.force_login(peer, backend="django.contrib.auth.backends.ModelBackend")
+    browser.get("/integrations/zoom/status/")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = browser.get("/integrations/zoom/status/")
+
+    assert response.status_code == 200
+    assert "Connected" in response.text
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) == 2, statements  # the sign-in's user, then the pill's one read
+    assert "django_session" not in " ".join(statements)
+
+
+def test_the_pill_still_refuses_someone_who_is_not_a_peer(either_cache, participant):
+    browser = Client()
+    browser.force_login(participant, backend="django.contrib.auth.backends.ModelBackend")
+
+    assert browser.get("/integrations/zoom/status/").status_code == 403

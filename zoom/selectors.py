@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from accounts.models import User
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, OuterRef
+
+from accounts.models import PeerCertification, User
 from zoom.models import ZoomConnection
 
 # Zoom ends every meeting a Basic (free) user hosts at 40 minutes, one-to-one meetings included,
@@ -32,3 +35,28 @@ def limit_of(connection: ZoomConnection | None) -> int | None:
 def cut_off(duration_minutes: int, limit: int | None) -> bool:
     """Whether Zoom ends a session of ``duration_minutes`` before it is over (pure)."""
     return limit is not None and duration_minutes > limit
+
+
+def status_read(user: User) -> ZoomConnection | None:
+    """The status pill's whole read in one statement: the peer's connection, and whether the
+    person is a certified peer (stored on ``user`` as ``is_certified_peer`` reads it, so the
+    permission check that follows asks nothing more). The pill is polled; this keeps it at one
+    statement beyond the sign-in's own (docs/benchmarks.md)."""
+    found = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            certified=Exists(
+                PeerCertification.objects.filter(user=OuterRef("pk"), revoked_at__isnull=True)
+            )
+        )
+        .select_related("zoom_connection")
+        .only("pk", "zoom_connection")
+        .first()
+    )
+    if found is None:
+        return None
+    user._is_certified_peer = bool(found.certified)
+    try:
+        return found.zoom_connection
+    except ObjectDoesNotExist:
+        return None
