@@ -246,3 +246,12 @@ def test_the_pill_still_refuses_someone_who_is_not_a_peer(either_cache, particip
     browser.force_login(participant, backend="django.contrib.auth.backends.ModelBackend")
 
     assert browser.get("/integrations/zoom/status/").status_code == 403
+
+
+def test_the_pill_reads_the_tables_the_models_name():
+    from accounts.models import PeerCertification
+    from zoom.models import ZoomConnection
+    from zoom.selectors import _STATUS_SQL
+
+    assert f"FROM {PeerCertification._meta.db_table}" in _STATUS_SQL
+    assert f"JOIN {ZoomConnection._meta.db_table} AS z" in _STATUS_SQL
