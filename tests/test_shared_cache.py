@@ -255,3 +255,46 @@ def test_the_pill_reads_the_tables_the_models_name():
 
     assert f"FROM {PeerCertification._meta.db_table}" in _STATUS_SQL
     assert f"JOIN {ZoomConnection._meta.db_table} AS z" in _STATUS_SQL
+
+
+# --- Settings, as a process starts with them ----------------------------------------------------
+
+
+def test_production_refuses_several_web_processes_without_redis_from_the_environment():
+    from tests.test_settings import _check
+
+    refused = _check({"WEB_PROCESSES": "4", "REDIS_URL": None})
+    started = _check({"WEB_PROCESSES": "4", "REDIS_URL": "redis://:s3cret-pw@127.0.0.1:6379/0"})
+
+    assert refused.returncode != 0
+    assert "WEB_PROCESSES is more than 1 but REDIS_URL is not set" in refused.stderr
+    assert started.returncode == 0, started.stderr
+    assert "s3cret-pw" not in started.stdout + started.stderr
+
+
+def test_redis_url_makes_redis_the_cache_and_sessions_cached_db():
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_settings import ROOT
+
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.SESSION_ENGINE)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+
+    def configured(**extra: str) -> str:
+        return subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", show],
+            cwd=ROOT, env={**env, **extra}, capture_output=True, text=True, timeout=120,
+            check=True,
+        ).stdout.strip().splitlines()[-1]  # fmt: skip
+
+    assert configured() == (
+        "django.core.cache.backends.locmem.LocMemCache django.contrib.sessions.backends.db"
+    )
+    assert configured(REDIS_URL="redis://127.0.0.1:6379/15") == (
+        "django.core.cache.backends.redis.RedisCache peerakeet.sessions"
+    )
