@@ -27,6 +27,7 @@ import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
+from typing import Any
 
 from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
@@ -75,9 +76,9 @@ class ConcurrentWorker:
 
     # --- signals ---------------------------------------------------------------------------
 
-    def install_signal_handlers(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, self._on_signal)
+    def install_signal_handlers(self) -> dict[int, Any]:
+        """SIGINT and SIGTERM stop the worker; returns the handlers they replace."""
+        return {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         if self.stopping.is_set():

@@ -102,6 +102,20 @@ def running() -> bool:
     ).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_command_runs_the_queue_with_several_slots(participant, connected_peer, emulator):
+    """In this process, on whichever database the suite runs (the demo's SQLite included)."""
+    emulator.set_latency("create_meeting", ms=100)
+    sessions = [
+        book(connected_peer, participant, starts_in=timedelta(days=1, hours=h)) for h in range(6)
+    ]
+
+    call_command("task_worker", batch=True, concurrency=3, interval=0.01, verbosity=0)
+
+    assert ZoomMeeting.objects.filter(removed_at__isnull=True).count() == len(sessions)
+    assert not DBTaskResult.objects.filter(status__in=["READY", "RUNNING", "FAILED"]).exists()
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [({"concurrency": 0}, "--concurrency"), ({"concurrency": 65}, "--concurrency"),

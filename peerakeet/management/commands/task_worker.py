@@ -6,6 +6,7 @@ See peerakeet/worker.py. ``--concurrency 1`` behaves like ``db_worker``.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 from argparse import ArgumentParser
 from typing import Any
@@ -58,5 +59,9 @@ class Command(BaseCommand):
             worker_id=worker_id[:64],
             queue_names=tuple(options["queue_name"].split(",")),
         )
-        worker.install_signal_handlers()
-        worker.run()
+        previous = worker.install_signal_handlers()
+        try:
+            worker.run()
+        finally:  # called from another program (a test), leave its signals as they were
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
