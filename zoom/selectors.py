@@ -54,7 +54,8 @@ def status_read(user: User) -> ZoomConnection | None:
 
 
 _STATUS_COLUMNS = ["id", "state", "reason", "zoom_email"]
-# Table names as the models name them (tests/zoom/test_status_pill.py runs it on each database).
+# Table names as the models name them (tests/test_shared_cache.py checks; the pill tests run it
+# on SQLite and PostgreSQL).
 _STATUS_SQL = (
     "SELECT EXISTS(SELECT 1 FROM accounts_peercertification"
     " WHERE user_id = %s AND revoked_at IS NULL), z.id, z.state, z.reason, z.zoom_email"
