@@ -43,6 +43,8 @@ def count_once(key: str, *, window: int) -> int:
     """Add one to the counter ``key`` in the shared cache, living a little past ``window``
     seconds, and return the new count (atomic where the cache's incr is: Redis).
     Raises CounterUnavailable (logged as an error) when the shared cache does not answer."""
+    if shared_cache.down():
+        raise CounterUnavailable
     try:
         cache.add(key, 0, timeout=window + 5)
         try:

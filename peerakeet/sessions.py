@@ -5,8 +5,9 @@ and read from the cache when it is there. A flushed Redis therefore signs nobody
 sign-out on one web process is seen by every other (the entry is deleted from the shared cache).
 
 What Django's store does not do, this one adds: a Redis that stops answering costs the cache,
-not the request. Each failure is logged as an error (peerakeet.lib.shared_cache) and the
-session is read from, and written to, the database alone.
+not the request. A failure is logged as an error (peerakeet.lib.shared_cache), and for the next
+few seconds this process reads and writes sessions in the database alone, without waiting on
+Redis.
 
 Entries live in Redis for at most CACHE_SECONDS, whatever the session's own age: a sign-out
 during a Redis outage deletes the database row but cannot delete the cached copy, and if that
@@ -34,11 +35,12 @@ class SessionStore(CachedDBStore):
     _get_session_from_db: Callable[[], AbstractBaseSession | None]
 
     def load(self) -> dict[str, Any]:
-        try:
-            data = self._cache.get(self.cache_key)
-        except shared_cache.UNAVAILABLE as exc:
-            shared_cache.failed("reading a session", exc)
-            data = None
+        data = None
+        if not shared_cache.down():
+            try:
+                data = self._cache.get(self.cache_key)
+            except shared_cache.UNAVAILABLE as exc:
+                shared_cache.failed("reading a session", exc)
         if data is not None:
             return dict(data)
         stored = self._get_session_from_db()
@@ -52,7 +54,7 @@ class SessionStore(CachedDBStore):
         if not session_key:
             return False
         try:
-            if (self.cache_key_prefix + session_key) in self._cache:
+            if not shared_cache.down() and (self.cache_key_prefix + session_key) in self._cache:
                 return True
         except shared_cache.UNAVAILABLE as exc:
             shared_cache.failed("checking a session key", exc)
@@ -68,12 +70,16 @@ class SessionStore(CachedDBStore):
             if self.session_key is None:
                 return
             session_key = self.session_key
+        if shared_cache.down():
+            return
         try:
             self._cache.delete(self.cache_key_prefix + session_key)
         except shared_cache.UNAVAILABLE as exc:
             shared_cache.failed("deleting a session", exc)
 
     def _cache_set(self, data: dict[str, Any], expiry_age: int) -> None:
+        if shared_cache.down():
+            return
         try:
             self._cache.set(self.cache_key, data, min(expiry_age, CACHE_SECONDS))
         except shared_cache.UNAVAILABLE as exc:

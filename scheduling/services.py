@@ -207,7 +207,9 @@ def session_retry_meeting(*, session: SupportSession, by: User) -> SupportSessio
         # Counted in the shared cache: every web process honours the same minute. A cache that
         # does not answer lets the retry through (it only asks again for what is wanted).
         try:
-            first = cache.add(f"retry-meeting:{session.reference}", 1, RETRY_MEETING_EVERY.seconds)
+            first = shared_cache.down() or cache.add(
+                f"retry-meeting:{session.reference}", 1, RETRY_MEETING_EVERY.seconds
+            )
         except shared_cache.UNAVAILABLE as exc:
             shared_cache.failed("limiting meeting retries", exc)
             first = True

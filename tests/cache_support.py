@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -91,4 +92,37 @@ def redis_gone(settings: Any) -> Iterator[str]:
     url = f"redis://127.0.0.1:{closed_port()}/0"
     use_redis(settings, url)
     yield url
+    shared_cache.forget_health()
+
+
+@pytest.fixture
+def redis_hangs(settings: Any) -> Iterator[str]:
+    """A Redis that accepts connections and never answers (a hung server, a black hole)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    url = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    use_redis(settings, url)
+    # Long waits (production's are 0.25 s and 0.5 s), so a test sees each one it pays.
+    settings.CACHES["default"]["OPTIONS"].update(socket_connect_timeout=2.0, socket_timeout=2.0)
+    settings.CACHES = {**settings.CACHES}  # re-assigned: Django drops its cache connections
+    yield url
+    stop.set()
+    thread.join(timeout=2)
+    for conn in held:
+        conn.close()
+    server.close()
     shared_cache.forget_health()

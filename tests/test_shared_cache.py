@@ -147,6 +147,21 @@ def test_healthz_says_ok_while_redis_answers(either_cache):
     assert Client().get("/healthz").text == "ok"
 
 
+def test_a_redis_that_hangs_costs_one_timeout_not_one_per_request(redis_hangs, participant):
+    import time
+
+    browser = signed_in(participant)  # the first cache call waits for its timeout (2 s here)
+
+    started = time.monotonic()
+    answers = [browser.get("/accounts/preferences/").status_code for _ in range(8)]
+    took = time.monotonic() - started
+
+    assert answers == [200] * 8
+    # Without the back-off each page would wait 2 s for the session's cache read: 16 s or more.
+    assert took < 6.0
+    assert "degraded" in Client().get("/healthz").text
+
+
 def test_a_sign_out_still_ends_the_session(redis_gone, participant):
     browser = signed_in(participant)
 
