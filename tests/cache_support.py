@@ -95,8 +95,21 @@ def redis_gone(settings: Any) -> Iterator[str]:
     shared_cache.forget_health()
 
 
+class HungRedis:
+    """A Redis that accepts connections and never answers (a hung server, a black hole)."""
+
+    def __init__(self, url: str, held: list[socket.socket]) -> None:
+        self.url = url
+        self.held = held
+
+    @property
+    def connections(self) -> int:
+        """How many times a client connected to it so far."""
+        return len(self.held)
+
+
 @pytest.fixture
-def redis_hangs(settings: Any) -> Iterator[str]:
+def redis_hangs(settings: Any) -> Iterator[HungRedis]:
     """A Redis that accepts connections and never answers (a hung server, a black hole)."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -119,7 +132,7 @@ def redis_hangs(settings: Any) -> Iterator[str]:
     # Long waits (production's are 0.25 s and 0.5 s), so a test sees each one it pays.
     settings.CACHES["default"]["OPTIONS"].update(socket_connect_timeout=2.0, socket_timeout=2.0)
     settings.CACHES = {**settings.CACHES}  # re-assigned: Django drops its cache connections
-    yield url
+    yield HungRedis(url, held)
     stop.set()
     thread.join(timeout=2)
     for conn in held:

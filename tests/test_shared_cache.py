@@ -148,17 +148,15 @@ def test_healthz_says_ok_while_redis_answers(either_cache):
 
 
 def test_a_redis_that_hangs_costs_one_timeout_not_one_per_request(redis_hangs, participant):
-    import time
-
     browser = signed_in(participant)  # the first cache call waits for its timeout (2 s here)
+    tried = redis_hangs.connections
 
-    started = time.monotonic()
     answers = [browser.get("/accounts/preferences/").status_code for _ in range(8)]
-    took = time.monotonic() - started
 
     assert answers == [200] * 8
-    # Without the back-off each page would wait 2 s for the session's cache read: 16 s or more.
-    assert took < 6.0
+    # Without the back-off each page would connect and wait again: 8 more tries, 16 s or more.
+    # (One more is allowed: under a heavy load the 8 pages may outlast the 5 s back-off.)
+    assert redis_hangs.connections - tried <= 1
     assert "degraded" in Client().get("/healthz").text
 
 
