@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from accounts.models import User
-from accounts.throttles import count_once
+from accounts.throttles import CounterUnavailable, count_once
 from api.errors import ApiError
 from api.models import ApiToken
 from api.tokens import TokenRefused, token_authenticate
@@ -34,15 +34,20 @@ class TokenAuth(HttpBearer):
 def enforce_rate_limit(token: ApiToken, now: float | None = None) -> None:
     """A fixed one-minute window counted in Django's cache.
 
-    ``cache.add`` + ``cache.incr`` are atomic in Redis and Memcached, so every web process
-    counts against the same number when production points CACHES at a shared cache. The default
-    LocMemCache counts per process (fine for one process and for tests).
+    ``cache.add`` + ``cache.incr`` are atomic in Redis, so every web process counts against
+    the same number when REDIS_URL is set. Without it the default LocMemCache counts per process
+    (fine for one process and for development). A Redis that does not answer lets the request
+    through (fails open, logged as an error): the limit protects capacity, and refusing every
+    API call because a counter is down would turn a cache outage into an API outage.
     """
     limit = getattr(settings, "API_RATE_LIMIT_PER_MINUTE", 120)
     now = time.time() if now is None else now
     window = int(now // WINDOW)
     # The token hash, not the id: ids are reused after a rollback (tests), hashes never are.
-    count = count_once(f"api-rate:{token.token_hash}:{window}", window=WINDOW)
+    try:
+        count = count_once(f"api-rate:{token.token_hash}:{window}", window=WINDOW)
+    except CounterUnavailable:
+        return
     if count > limit:
         retry_after = max(1, math.ceil((window + 1) * WINDOW - now))
         raise ApiError(

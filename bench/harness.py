@@ -34,6 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
 
 
 def free_port() -> int:
@@ -108,6 +109,16 @@ class Stack:
         self.env["DATABASE_URL"] = recreate_database(self.db_name)
         return self
 
+    def use_redis(self, db: int) -> str:
+        """Sessions, rate limits and throttles in Redis database ``db`` (flushed first), for
+        every process started afterwards and for this one (before setup_django)."""
+        import redis
+
+        url = f"{REDIS}/{db}"
+        redis.Redis.from_url(url).flushdb()
+        self.env["REDIS_URL"] = url
+        return url
+
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
@@ -169,9 +180,12 @@ class Stack:
 
         call_command("migrate", verbosity=0)
 
-    def start_web(self, *, workers: int = 4, threads: int = 1) -> str:
+    def start_web(
+        self, *, workers: int = 4, threads: int = 1, settings: str = "peerakeet.settings"
+    ) -> str:
         command = [
             PYTHON, "-m", "gunicorn", "peerakeet.wsgi:application",
+            "--env", f"DJANGO_SETTINGS_MODULE={settings}",
             "--bind", f"127.0.0.1:{self.web_port}", "--workers", str(workers),
             "--threads", str(threads), "--access-logfile", "-", "--error-logfile", "-",
             "--log-level", "warning",
@@ -189,6 +203,18 @@ class Stack:
             "--no-reload", "--no-startup-delay", "-v", "0",
         ]  # fmt: skip
         started = [self._spawn(f"worker{i}", command) for i in range(count)]
+        self.workers.extend(started)
+        return started
+
+    def start_task_workers(
+        self, count: int, *, concurrency: int, interval: float
+    ) -> list[subprocess.Popen[bytes]]:
+        """``count`` processes of ``manage.py task_worker``, ``concurrency`` slots each."""
+        command = [
+            PYTHON, "manage.py", "task_worker", "--concurrency", str(concurrency),
+            "--interval", str(interval), "-v", "0",
+        ]  # fmt: skip
+        started = [self._spawn(f"task_worker{i}", command) for i in range(count)]
         self.workers.extend(started)
         return started
 
@@ -296,3 +322,10 @@ def verdict(rows: list[tuple[str, str, bool]]) -> int:
     missed = sum(not ok for _, _, ok in rows)
     print(f"\n{len(rows) - missed}/{len(rows)} bars met")
     return 1 if missed else 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks

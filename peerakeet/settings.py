@@ -162,6 +162,35 @@ PASSWORD_RESET_PER_IP_PER_HOUR = envint("PASSWORD_RESET_PER_IP_PER_HOUR", 20)
 # Sign-up, verification and invitation emails to one address, per hour.
 ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR = envint("ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR", 5)
 
+# --- Shared cache and sessions (issue 20; docs/operations.md, docs/reliability.md) -----------
+# REDIS_URL (e.g. redis://127.0.0.1:6379/0) makes Redis the default cache: API rate limits,
+# sign-in and email throttles and meeting-retry limits are then counted once for every process,
+# and web sessions are cached there in front of the database (cached_db: a flushed Redis signs
+# nobody out). Without it, each process counts in its own memory and sessions live in the
+# database alone: fine for development and one web process. Production refuses to start without
+# it when WEB_PROCESSES (every process serving requests, over every machine) is more than one.
+REDIS_URL = envsecret("REDIS_URL")  # secret: it may carry Redis's password
+WEB_PROCESSES = envint("WEB_PROCESSES", 1)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": envstr("REDIS_KEY_PREFIX", "peerakeet"),
+            # A Redis that went away must cost a request milliseconds, not a worker: connect and
+            # answer timeouts short, and no retries (peerakeet/lib/shared_cache.py degrades).
+            "OPTIONS": {
+                "socket_connect_timeout": float(envstr("REDIS_CONNECT_TIMEOUT", "0.25")),
+                "socket_timeout": float(envstr("REDIS_TIMEOUT", "0.5")),
+                "retry_on_timeout": False,
+            },
+        }
+    }
+    SESSION_ENGINE = "peerakeet.sessions"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # --- Email: the console in the demo, SMTP when EMAIL_HOST is set --------------------------
 EMAIL_HOST = envstr("EMAIL_HOST")
 EMAIL_BACKEND = envstr(
@@ -294,8 +323,7 @@ LOGGING = {
 
 # --- JSON API (api/, docs/api.md) ------------------------------------------------------------
 API_TOKEN_TTL_DAYS = envint("API_TOKEN_TTL_DAYS", 30)
-# Per token. Counted in the default cache: one process's memory unless CACHES names a shared
-# cache (Redis, Memcached), which production with several web processes should.
+# Per token. Counted in the default cache: shared by every process when REDIS_URL is set.
 API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", 120)
 # New tokens per account per hour: the per-token limit means nothing if tokens are free.
 API_TOKENS_PER_ACCOUNT_PER_HOUR = envint("API_TOKENS_PER_ACCOUNT_PER_HOUR", 10)

@@ -7,6 +7,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from peerakeet.lib import shared_cache
+
 REVIEWER_TEST_PLAN = settings.BASE_DIR / "docs" / "zoom-reviewer-test-plan.md"
 
 
@@ -28,7 +30,13 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Liveness for load balancers and the benchmarks' baseline: no database, no template."""
+    """Liveness for load balancers and the benchmarks' baseline: no database, no template.
+
+    A shared cache (Redis) that does not answer is reported, not failed: pages still serve from
+    the database, so the load balancer must keep sending traffic; monitoring reads the body."""
+    if not shared_cache.healthy():
+        return HttpResponse("ok, degraded: the shared cache (Redis) does not answer",
+                            content_type="text/plain")  # fmt: skip
     return HttpResponse("ok", content_type="text/plain")
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from booking import rules as booking_rules
+from peerakeet.lib import shared_cache
 from peerakeet.lib.meeting_links import MeetingLinkError, clean_meeting_link
 from scheduling import notifications
 from scheduling.meetings import (
@@ -209,8 +210,16 @@ def session_retry_meeting(*, session: SupportSession, by: User) -> SupportSessio
             )
         if session.provisioning == SupportSession.Provisioning.PENDING:
             return session
-        # Counted in the shared cache: every web process honours the same minute.
-        if not cache.add(f"retry-meeting:{session.reference}", 1, RETRY_MEETING_EVERY.seconds):
+        # Counted in the shared cache: every web process honours the same minute. A cache that
+        # does not answer lets the retry through (it only asks again for what is wanted).
+        try:
+            first = shared_cache.down() or cache.add(
+                f"retry-meeting:{session.reference}", 1, RETRY_MEETING_EVERY.seconds
+            )
+        except shared_cache.UNAVAILABLE as exc:
+            shared_cache.failed("limiting meeting retries", exc)
+            first = True
+        if not first:
             raise SessionError(
                 "Peerakeet tried a moment ago. Wait a minute before trying again.",
                 code="too_soon",

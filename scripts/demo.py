@@ -75,7 +75,8 @@ def main() -> int:
         subprocess.Popen(
             # An idle worker looks for work every 0.1 s: a confirmed session waits 50 ms on
             # average for its meeting to start being made (docs/benchmarks.md, join latency).
-            [*manage, "db_worker", "--interval", "0.1", "--no-reload"],
+            # Four tasks at once: one slow Zoom call does not hold up the next session's meeting.
+            [*manage, "task_worker", "--concurrency", "4", "--interval", "0.1"],
             cwd=ROOT,
             env=env,
         ),

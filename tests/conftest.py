@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # default 5 s to show it.
 expect.set_options(timeout=10_000)
 
-pytest_plugins = ["tests.zoom_support"]
+pytest_plugins = ["tests.zoom_support", "tests.cache_support"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [

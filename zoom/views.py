@@ -29,6 +29,7 @@ from accounts.models import User
 from accounts.permissions import PEER_ONLY, certified_peer_required
 from zoom import scopes, webhooks
 from zoom.client import ZoomError, ZoomRateLimited, ZoomUnavailable
+from zoom.selectors import status_read
 from zoom.services import (
     ZoomScopesMissing,
     ZoomUserAlreadyBound,
@@ -194,11 +195,26 @@ def _result(request: HttpRequest, outcome: str, *, status: int = 200, **extra: A
 # --- Status and disconnect ------------------------------------------------------------------
 
 
+def _status_read_first(view: View) -> View:
+    """Reads the connection and the peer's certification in one statement before peer_view's
+    check (which then finds the certification already read)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if isinstance(request.user, User):
+            request.zoom_connection = status_read(request.user)  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 @require_GET
+@_status_read_first
 @peer_view
 def status(request: HttpRequest) -> HttpResponse:
-    """The pill's inside, from the database only: polled by htmx."""
-    return _pill(request)
+    """The pill's inside, from the database only: polled by htmx. One statement of its own."""
+    connection = request.zoom_connection  # type: ignore[attr-defined]
+    return render(request, "zoom/_status_pill_body.html", pill_context(_peer(request), connection))
 
 
 @require_POST

@@ -43,6 +43,11 @@ def _problems(s: dict[str, Any]) -> list[str]:
         if not str(s.get(name, "")).startswith("https://"):
             found.append(f"{name} must be an https:// URL")
     found.extend(_proxy_problems(s))
+    if (s.get("WEB_PROCESSES") or 1) > 1 and not s.get("REDIS_URL"):
+        found.append(
+            "WEB_PROCESSES is more than 1 but REDIS_URL is not set: each process would count "
+            "rate limits and throttles on its own (N times the limit) and keep its own sessions"
+        )
     return found
 
 

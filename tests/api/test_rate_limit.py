@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from tests.api.conftest import client_for
 
-pytestmark = pytest.mark.django_db
+# Each test runs twice: each process's memory and a shared Redis (tests/cache_support.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_cache")]
 
 
 @pytest.fixture(autouse=True)

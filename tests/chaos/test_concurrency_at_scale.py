@@ -47,8 +47,9 @@ def test_fifty_racers_for_one_expired_token_spend_the_refresh_token_once(peer, e
     assert tokens.refresh_idle(connection.pk, idle_before=timezone.now() + timedelta(days=1))
 
 
+@pytest.mark.parametrize("concurrency", [0, 4], ids=["db_worker", "threads4"])
 def test_four_workers_on_five_hundred_sessions_make_exactly_five_hundred_meetings(
-    participant, emulator
+    participant, emulator, concurrency
 ):
     emulator.configure(qps_limits=False, daily_limits=False)
     sessions: list[SupportSession] = []
@@ -62,7 +63,7 @@ def test_four_workers_on_five_hundred_sessions_make_exactly_five_hundred_meeting
             sessions.append(book(peer, participant, starts_in=timedelta(days=1, hours=slot)))
     emulator.clear_calls()
 
-    wait(start_workers(4))
+    wait(start_workers(4, concurrency=concurrency))
     run_until_quiet()
 
     calls = emulator.calls()

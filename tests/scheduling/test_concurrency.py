@@ -128,7 +128,9 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def start_workers(count: int) -> list[subprocess.Popen[bytes]]:
+def start_workers(count: int, *, concurrency: int = 0) -> list[subprocess.Popen[bytes]]:
+    """``count`` worker processes: django-tasks-db's ``db_worker``, or with ``concurrency``
+    our ``task_worker`` running that many tasks at once in each."""
     command = [
         sys.executable,
         "manage.py",
@@ -137,6 +139,17 @@ def start_workers(count: int) -> list[subprocess.Popen[bytes]]:
         "--no-startup-delay",
         "--no-reload",
     ]
+    if concurrency:
+        command = [
+            sys.executable,
+            "manage.py",
+            "task_worker",
+            "--batch",
+            "--concurrency",
+            str(concurrency),
+            "--interval",
+            "0.05",
+        ]
     return [
         subprocess.Popen(
             command, cwd=ROOT, env=_worker_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -151,13 +164,21 @@ def wait(workers: list[subprocess.Popen[bytes]]) -> None:
         assert worker.returncode == 0, err.decode()[-2000:]
 
 
+# Each worker test runs with django-tasks-db's db_worker (one task at a time per process) and
+# with task_worker --concurrency N (N at once per process, in threads).
+CONCURRENCY = pytest.mark.parametrize("concurrency", [0, 8], ids=["db_worker", "threads8"])
+
+
 @pytest.mark.postgres
-def test_two_workers_racing_one_session_make_one_meeting(connected_peer, participant, emulator):
+@CONCURRENCY
+def test_two_workers_racing_one_session_make_one_meeting(
+    connected_peer, participant, emulator, concurrency
+):
     emulator.set_latency("create_meeting", ms=400)
     session = book(connected_peer, participant)
     provision_meeting.enqueue(session.pk)  # the same work, queued twice
 
-    wait(start_workers(2))
+    wait(start_workers(2, concurrency=concurrency))
     run_until_quiet()
 
     assert len(made(emulator)) == 1
@@ -166,7 +187,10 @@ def test_two_workers_racing_one_session_make_one_meeting(connected_peer, partici
 
 
 @pytest.mark.postgres
-def test_four_workers_on_many_sessions_make_exactly_one_meeting_each(participant, emulator):
+@pytest.mark.parametrize("concurrency", [0, 4], ids=["db_worker", "threads4"])
+def test_four_workers_on_many_sessions_make_exactly_one_meeting_each(
+    participant, emulator, concurrency
+):
     from tests.personas import make_peer
 
     emulator.configure(qps_limits=False)
@@ -183,7 +207,7 @@ def test_four_workers_on_many_sessions_make_exactly_one_meeting_each(participant
             provision_meeting.enqueue(session.pk)  # every session queued twice
             sessions.append(session)
 
-    wait(start_workers(4))
+    wait(start_workers(4, concurrency=concurrency))
     run_until_quiet()
 
     creates = made(emulator)

@@ -17,7 +17,8 @@ from django.test import Client
 from api.models import ApiToken
 from tests.personas import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# Each test runs twice: each process's memory and a shared Redis (tests/cache_support.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("either_cache")]
 
 NEW_PASSWORD = "a completely new passphrase 42"
 

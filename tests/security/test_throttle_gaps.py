@@ -18,6 +18,9 @@ from peerakeet.lib.crypto import new_key_entry
 from peerakeet.lib.production import check_production_settings
 from tests.personas import PASSWORD, make_participant
 
+# Each test runs twice: each process's memory and a shared Redis (tests/cache_support.py).
+pytestmark = pytest.mark.usefixtures("either_cache")
+
 
 @pytest.fixture(autouse=True)
 def _fresh_counters() -> None:

@@ -18,9 +18,14 @@ REASON_TEXT: dict[str, str] = {
 }
 
 
-def pill_context(peer: User) -> dict[str, Any]:
-    """What the pill shows for ``peer``: read from the database only, never from Zoom."""
-    connection = ZoomConnection.objects.filter(peer=peer).first()
+_UNREAD: Any = object()
+
+
+def pill_context(peer: User, connection: ZoomConnection | None = _UNREAD) -> dict[str, Any]:
+    """What the pill shows for ``peer``: read from the database only, never from Zoom (pass the
+    ``connection`` when it has been read already: zoom.selectors.status_read)."""
+    if connection is _UNREAD:
+        connection = ZoomConnection.objects.filter(peer=peer).first()
     state = connection.state if connection else ZoomConnection.State.DISCONNECTED
     reason = REASON_TEXT.get(connection.reason, "") if connection else ""
     return {

@@ -1,0 +1,148 @@
+"""A task worker that runs several tasks at once (``manage.py task_worker --concurrency N``).
+
+django-tasks-db's ``db_worker`` runs one task at a time, and almost all of a Zoom task's time is
+spent waiting for Zoom. This worker keeps django-tasks-db's queue, its claim and its way of
+running a task, and runs up to N of them at once in threads:
+
+- one dispatcher thread claims tasks exactly as ``db_worker`` does (the backend's own
+  ``get_locked()``: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, then ``claim()``, in one
+  transaction), but only while a slot is free, so a claimed task never waits for a thread;
+- each claimed task runs on a pool thread through ``db_worker``'s own ``Worker.run_task`` (the
+  same signals, the same success and failure records), with its own database connection.
+
+Every invariant that held between processes holds between threads, because each is a database
+lock, not a process boundary: a meeting's create lease and the session row lock, the Zoom
+connection row lock around a token refresh, the partial unique index of one live meeting per
+session. Task rows are still written by the services in the transaction of the change.
+
+SIGTERM or SIGINT stops claiming and lets running tasks finish; a second one exits at once (the
+sweep re-queues whatever was cut short, as it does for a killed ``db_worker``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from types import FrameType
+from typing import Any
+
+from django.db import close_old_connections, connection
+from django.db.utils import OperationalError
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+log = logging.getLogger("peerakeet.worker")
+
+
+class ConcurrentWorker:
+    def __init__(
+        self,
+        *,
+        concurrency: int,
+        interval: float,
+        batch: bool,
+        worker_id: str,
+        queue_names: tuple[str, ...] = ("default",),
+        backend_name: str = "default",
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.concurrency = concurrency
+        self.interval = interval
+        self.batch = batch
+        self.worker_id = worker_id
+        self.queue_names = list(queue_names)
+        self.backend_name = backend_name
+        self.stopping = threading.Event()
+        self._free = threading.Semaphore(concurrency)
+        self._lock = threading.Lock()
+        self._busy = 0
+        self.finished = 0
+        # db_worker's task runner: records results and sends task_started / task_finished.
+        self._runner = Worker(
+            queue_names=self.queue_names,
+            interval=interval,
+            batch=batch,
+            backend_name=backend_name,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
+        )
+
+    # --- signals ---------------------------------------------------------------------------
+
+    def install_signal_handlers(self) -> dict[int, Any]:
+        """SIGINT and SIGTERM stop the worker; returns the handlers they replace."""
+        return {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.stopping.is_set():
+            log.warning("Second %s: exiting now, tasks cut short", signal.strsignal(signum))
+            os._exit(1)
+        log.warning(
+            "%s: finishing %d running task(s), claiming no more",
+            signal.strsignal(signum),
+            self._busy,
+        )
+        self.stopping.set()
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def run(self) -> None:
+        log.info("Worker %s: %d slot(s)", self.worker_id, self.concurrency)
+        pause = max(self.interval, 0.01)
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="task-slot") as pool:
+            while not self.stopping.is_set():
+                if not self._free.acquire(timeout=pause):
+                    continue  # every slot busy: look again (and at the stop flag)
+                task = self._claim()
+                if task is None:
+                    self._free.release()
+                    if self.batch and self.busy == 0:
+                        break
+                    close_old_connections()
+                    self.stopping.wait(pause)
+                    continue
+                with self._lock:
+                    self._busy += 1
+                pool.submit(self._execute, task)
+        connection.close()
+
+    @property
+    def busy(self) -> int:
+        with self._lock:
+            return self._busy
+
+    def _claim(self) -> DBTaskResult | None:
+        """db_worker's claim, unchanged: the next ready task, locked and marked as ours."""
+        tasks = DBTaskResult.objects.ready().filter(
+            backend_name=self.backend_name, queue_name__in=self.queue_names
+        )
+        with exclusive_transaction(tasks.db):
+            try:
+                task = tasks.get_locked()
+                if task is not None:
+                    task.claim(self.worker_id)
+            except OperationalError as exc:
+                if not is_locked_database_exception(exc):
+                    raise
+                task = None  # SQLite busy: try again
+        return task
+
+    def _execute(self, task: DBTaskResult) -> None:
+        try:
+            close_old_connections()
+            self._runner.run_task(task)
+        except Exception:  # run_task records a task's failure itself; this is ours
+            log.exception("Worker %s: task %s could not be run", self.worker_id, task.id)
+        finally:
+            close_old_connections()
+            with self._lock:
+                self._busy -= 1
+                self.finished += 1
+            self._free.release()

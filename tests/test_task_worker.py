@@ -1,0 +1,126 @@
+"""task_worker --concurrency N (peerakeet/worker.py): several Zoom tasks at once per worker,
+every invariant kept. The lease and one-meeting rule with threads are also run in
+tests/scheduling/test_concurrency.py and tests/chaos/test_concurrency_at_scale.py."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_tasks_db.models import DBTaskResult
+
+from scheduling.models import SupportSession, ZoomMeeting
+from tests.personas import make_peer
+from tests.scheduling.conftest import book
+from tests.scheduling.test_concurrency import ROOT, _worker_env, start_workers, wait
+from tests.worker import run_until_quiet
+from tests.zoom.test_tokens import expire_access_token
+from tests.zoom_support import connect
+
+PEERS = 3
+PER_PEER = 16
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_many_tasks_at_once_refresh_each_token_once_and_make_one_meeting_each(
+    participant, emulator
+):
+    # Every peer's access token has expired: their sixteen tasks, running at once, race for it.
+    emulator.configure(qps_limits=False, daily_limits=False)
+    emulator.set_latency("token", ms=200)
+    emulator.set_latency("create_meeting", ms=100)
+    sessions = []
+    for index in range(PEERS):
+        peer = make_peer(f"slots{index}@example.org", f"Slots {index}")
+        zoom = emulator.add_user(f"slots{index}@zoom.example.org", type=2)
+        expire_access_token(connect(peer, emulator, zoom["email"]))
+        for hour in range(PER_PEER):
+            sessions.append(book(peer, participant, starts_in=timedelta(days=1, hours=hour)))
+    emulator.clear_calls()
+
+    started = time.monotonic()
+    wait(start_workers(2, concurrency=8))
+    took = time.monotonic() - started
+    run_until_quiet()
+
+    calls = emulator.calls()
+    assert [c["endpoint"] for c in calls].count("token") == PEERS  # one refresh per grant
+    creates = [c for c in calls if c["endpoint"] == "create_meeting"]
+    assert len(creates) == len(sessions) == PEERS * PER_PEER
+    assert all(c["status"] == 201 for c in creates)
+    assert ZoomMeeting.objects.filter(removed_at__isnull=True).count() == len(sessions)
+    assert sorted(m["agenda"] for m in emulator.meetings()) == sorted(
+        f"Peerakeet ref {s.reference}" for s in sessions
+    )
+    assert not SupportSession.objects.exclude(provisioning=SupportSession.Provisioning.IDLE)
+    # 48 creates of 100 ms on 16 slots: about 0.3 s of Zoom time, not 4.8 s one at a time
+    # (the bound is loose: the processes' start-up and a loaded CI machine are in it).
+    assert took < 4.8 + 10
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_lets_running_tasks_finish(participant, connected_peer, emulator):
+    emulator.set_latency("create_meeting", ms=1500)
+    sessions = [
+        book(connected_peer, participant, starts_in=timedelta(days=1, hours=h)) for h in range(3)
+    ]
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "task_worker", "--concurrency", "4", "--interval", "0.05"],
+        cwd=ROOT,
+        env=_worker_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not running():
+            assert time.monotonic() < deadline, "the worker never called Zoom"
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, err.decode()[-2000:]
+    # The creates in flight when the signal came finished and were stored; none was cut short.
+    assert not running()
+    assert ZoomMeeting.objects.count() == len(emulator.meetings()) >= 1
+    run_until_quiet()
+    assert ZoomMeeting.objects.count() == len(sessions)
+
+
+def running() -> bool:
+    return DBTaskResult.objects.filter(
+        status="RUNNING", task_path__endswith="provision_meeting"
+    ).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_runs_the_queue_with_several_slots(participant, connected_peer, emulator):
+    """In this process, on whichever database the suite runs (the demo's SQLite included)."""
+    emulator.set_latency("create_meeting", ms=100)
+    sessions = [
+        book(connected_peer, participant, starts_in=timedelta(days=1, hours=h)) for h in range(6)
+    ]
+
+    call_command("task_worker", batch=True, concurrency=3, interval=0.01, verbosity=0)
+
+    assert ZoomMeeting.objects.filter(removed_at__isnull=True).count() == len(sessions)
+    assert not DBTaskResult.objects.filter(status__in=["READY", "RUNNING", "FAILED"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [({"concurrency": 0}, "--concurrency"), ({"concurrency": 65}, "--concurrency"),
+     ({"interval": -1.0}, "--interval")],
+)  # fmt: skip
+def test_it_refuses_nonsense_and_runs_nothing(options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("task_worker", batch=True, **options)
