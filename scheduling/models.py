@@ -269,6 +269,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Said in that email instead of its own ("confirmed" with its "link ready"): never sent.
+    folded_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="folded"
+    )
 
     class Meta:
         ordering = ["created_at"]

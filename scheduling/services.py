@@ -67,7 +67,8 @@ def session_create(
             private_note=_clean_note(private_note),
         )
         request_provisioning(session)
-        notifications.queue_session_event(session, Kind.CONFIRMED, notifications.both(session))
+        # The peer made it: only the participant is told (one email per event per person).
+        notifications.queue_session_event(session, Kind.CONFIRMED, [session.participant])
     return session
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from peerakeet.lib.crypto import new_key_entry
+from peerakeet.lib.vapid import new_private_key, public_key_of
 
 ROOT = Path(__file__).resolve().parent.parent
+VAPID_PRIVATE = new_private_key()
 
 SAFE = {
     "PEERAKEET_ENV": "production",
@@ -23,6 +25,9 @@ SAFE = {
     "ZOOM_CLIENT_SECRET": "secret-from-zoom",
     "ZOOM_WEBHOOK_SECRET_TOKEN": "webhook-secret-from-zoom",
     "DATABASE_URL": "sqlite:////tmp/peerakeet-check-deploy.sqlite3",
+    "WEBPUSH_VAPID_PRIVATE_KEY": VAPID_PRIVATE,
+    "WEBPUSH_VAPID_PUBLIC_KEY": public_key_of(VAPID_PRIVATE),
+    "WEBPUSH_VAPID_SUBJECT": "mailto:operators@peerakeet.com",
 }
 
 
@@ -65,6 +70,14 @@ def test_it_passes_check_deploy_with_safe_production_settings():
         ({"ZOOM_CLIENT_SECRET": None}, "ZOOM_CLIENT_SECRET is not set"),
         ({"ZOOM_WEBHOOK_SECRET_TOKEN": None}, "ZOOM_WEBHOOK_SECRET_TOKEN is not set"),
         ({"PEERAKEET_BASE_URL": "http://app.peerakeet.com"}, "PEERAKEET_BASE_URL must be an https"),
+        ({"WEBPUSH_VAPID_PRIVATE_KEY": None}, "WEBPUSH_VAPID_PRIVATE_KEY is not set"),
+        ({"WEBPUSH_VAPID_PUBLIC_KEY": None}, "WEBPUSH_VAPID_PUBLIC_KEY is not set"),
+        ({"WEBPUSH_VAPID_PRIVATE_KEY": "c2hvcnQ"}, "must be a P-256 private key"),
+        (
+            {"WEBPUSH_VAPID_PUBLIC_KEY": public_key_of(new_private_key())},
+            "WEBPUSH_VAPID_PUBLIC_KEY is not the public key",
+        ),
+        ({"WEBPUSH_VAPID_SUBJECT": None}, "WEBPUSH_VAPID_SUBJECT must be a mailto:"),
     ],
 )
 def test_it_refuses_to_start_on_an_unsafe_setting_and_names_it(changes, named):
@@ -75,3 +88,4 @@ def test_it_refuses_to_start_on_an_unsafe_setting_and_names_it(changes, named):
     # The refusal names the setting but never prints a secret's value.
     assert SAFE["ZOOM_CLIENT_SECRET"] not in result.stderr
     assert SAFE["PEERAKEET_TOKEN_KEYS"].split(":")[1] not in result.stderr
+    assert VAPID_PRIVATE not in result.stderr

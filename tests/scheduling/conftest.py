@@ -24,6 +24,20 @@ def book(
     )
 
 
+def agreed(
+    peer: Any, participant: Any, *, starts_in: timedelta = timedelta(days=1)
+) -> SupportSession:
+    """The participant asks for a session and the peer accepts: both hear "confirmed"."""
+    session = services.session_request(
+        participant=participant,
+        peer=peer,
+        starts_at=timezone.now() + starts_in,
+        duration_minutes=50,
+        modality="video",
+    )
+    return services.session_accept(session=session, by=peer)
+
+
 @pytest.fixture
 def transactional(transactional_db: None) -> None:
     """The worker commits its own transactions: these tests need real commits."""
