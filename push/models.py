@@ -52,6 +52,8 @@ class PushMessage(models.Model):
     tag = models.CharField(max_length=100)
     # Seconds the push service keeps it for a device that is offline (the TTL header).
     ttl = models.PositiveIntegerField(default=24 * 3600)
+    # Not worth sending from then on (a reminder once its session has started): skipped.
+    send_before = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

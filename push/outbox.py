@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -35,6 +36,7 @@ class Push:
     url: str
     tag: str
     ttl: int = 24 * 3600
+    send_before: datetime | None = None
 
 
 def queue_push(recipients: Iterable[User], push: Push, *, event_key: str) -> int:
@@ -50,7 +52,7 @@ def queue_push(recipients: Iterable[User], push: Push, *, event_key: str) -> int
     rows = [
         PushMessage(
             subscription=sub, dedupe_key=key, title=push.title, body=push.body, url=push.url,
-            tag=push.tag, ttl=push.ttl,
+            tag=push.tag, ttl=push.ttl, send_before=push.send_before,
         )
         for key, sub in wanted.items()
         if key not in done
@@ -102,6 +104,8 @@ def _claim(message_id: int) -> PushMessage | str:
             return "subscription removed"
         if message.sent_at is not None or message.failed:
             return "already done"
+        if message.send_before is not None and timezone.now() >= message.send_before:
+            return "too late: not sent"
         message.attempts += 1
         message.save(update_fields=["attempts"])
     return message

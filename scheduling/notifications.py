@@ -49,7 +49,12 @@ PREFERENCE = {
     Kind.LINK_CHANGED: "email_meeting_links",
     Kind.ZOOM_BROKEN: "email_zoom_problems",
     Kind.MEETING_FAILED: "email_zoom_problems",
+    # Which reminders a person wants is decided by scheduling.reminders; this is the channel.
+    Kind.REMINDER_DAY: "email_reminders",
+    Kind.REMINDER_HOUR: "email_reminders",
+    Kind.REMINDER_JOIN: "email_reminders",
 }
+REMINDERS = {Kind.REMINDER_DAY, Kind.REMINDER_HOUR, Kind.REMINDER_JOIN}
 SUBJECTS = {
     Kind.REQUESTED: "New session request",
     Kind.CONFIRMED: "Your peer support session is confirmed",
@@ -60,6 +65,9 @@ SUBJECTS = {
     Kind.LINK_CHANGED: "Your session's meeting link changed",
     Kind.ZOOM_BROKEN: "Action needed: reconnect Zoom to Peerakeet",
     Kind.MEETING_FAILED: "Action needed: a Zoom meeting could not be created",
+    Kind.REMINDER_DAY: "Reminder: your peer support session is in 24 hours",
+    Kind.REMINDER_HOUR: "Reminder: your peer support session is in 1 hour",
+    Kind.REMINDER_JOIN: "Your peer support session is about to start: join now",
 }
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED}
 # A new Zoom meeting is usually ready in seconds: its "confirmed" email waits this long for it,
@@ -97,6 +105,12 @@ PUSH_WORDS = {
     Kind.MEETING_FAILED: (
         "Action needed",
         "A Zoom meeting could not be created for a session. Add a link or try again.",
+    ),
+    Kind.REMINDER_DAY: ("Session tomorrow", "You have a peer support session in 24 hours."),
+    Kind.REMINDER_HOUR: ("Session in 1 hour", "You have a peer support session in 1 hour."),
+    Kind.REMINDER_JOIN: (
+        "Time to join",
+        "Your peer support session is about to start. Open Peerakeet to join.",
     ),
 }
 MAX_PUSH_TTL = 28 * 24 * 3600  # push services keep a message at most four weeks (FCM's limit)
@@ -179,13 +193,16 @@ def push_session_event(
 ) -> int:
     """Queue the push of ``kind`` to the devices of each recipient who wants pushes."""
     title, body = PUSH_WORDS[Kind(kind)]
-    seconds_left = int((session.ends_at - timezone.now()).total_seconds())
+    # A reminder is worth nothing once the session has started; other news, until it ends.
+    until = session.starts_at if kind in REMINDERS else session.ends_at
+    seconds_left = int((until - timezone.now()).total_seconds())
     push = Push(
         title=title,
         body=body,
         url=session_page(session),
         tag=f"session-{session.pk}",
         ttl=min(MAX_PUSH_TTL, max(60, seconds_left)),
+        send_before=until if kind in REMINDERS else None,
     )
     return queue_push(
         [person for person in recipients if person.push_notifications],
@@ -324,11 +341,25 @@ def send(notification_id: int) -> str:
         )
         if notification.sent_at is not None:
             return "already sent"
+        if notification.kind in REMINDERS and not _still_due(notification):
+            return "reminder no longer due: not sent"
         notification.attempts += 1
         notification.save(update_fields=["attempts"])
     build_email(notification).send()
     Notification.objects.filter(pk=notification_id).update(sent_at=timezone.now())
     return "sent"
+
+
+def _still_due(reminder: Notification) -> bool:
+    """A reminder sent late (a lost worker) still goes, unless the session was cancelled, moved
+    (the new time has its own) or has started."""
+    session = reminder.session
+    return (
+        session is not None
+        and session.status == SupportSession.Status.CONFIRMED
+        and session.calendar_sequence == reminder.sequence
+        and session.starts_at > timezone.now()
+    )
 
 
 def build_email(notification: Notification) -> EmailMultiAlternatives:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from booking import rules as booking_rules
 from peerakeet.lib.meeting_links import MeetingLinkError, clean_meeting_link
-from scheduling import notifications
+from scheduling import notifications, reminders
 from scheduling.meetings import (
     move_meeting,
     release_meeting,
@@ -168,6 +168,7 @@ def session_cancel(*, session: SupportSession, by: User) -> SupportSession:
             ]
         )
         release_meeting(session)
+        reminders.withdraw_reminders(session)
         # A withdrawn request concerns only the peer; a cancelled booking, both calendars.
         told = notifications.both(session) if was_confirmed else [session.peer]
         notifications.queue_session_event(session, Kind.CANCELLED, told)
@@ -283,6 +284,7 @@ def session_reschedule(
         if by_participant and (refusal := booking_rules.refusal(session)):
             raise SessionError(refusal.message, code=refusal.code)
         move_meeting(session)
+        reminders.withdraw_reminders(session)
         told = notifications.both(session)
         if session.status == Status.REQUESTED:
             told = [session.peer if by.pk == session.participant_id else session.participant]

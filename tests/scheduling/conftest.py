@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from scheduling import services
 from scheduling.models import SupportSession
+from tests.push.conftest import receiver  # noqa: F401  (the push service, for reminder tests)
 
 
 def book(
