@@ -4,16 +4,19 @@ killed worker. The minute sweep (``manage.py sweep_sessions``) queues them; the 
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from scheduling import services
 from scheduling.models import SentReminder, SupportSession
+from scheduling.reminders import queue_due_reminders
 from tests.push.conftest import subscribe
 from tests.push_receiver import Device
 from tests.scheduling.mail import emails_to
@@ -220,3 +223,34 @@ def test_each_person_chooses_their_reminders_and_channels(
     assert reminder_pushes(participants_phone) == [HOUR]
     assert reminder_emails(mailoutbox, peer) == []
     assert reminder_pushes(peers_phone) == [DAY, HOUR]
+
+
+@pytest.mark.postgres
+def test_sweeps_running_at_once_on_several_machines_send_each_reminder_once(
+    clock, receiver, peer, participant, mailoutbox
+):
+    """Four sweeps at the same instant (cron on four machines): the unique row decides."""
+    phone = subscribe(receiver, participant)
+    _book(peer, participant)
+    clock.move_to(STARTS - timedelta(minutes=50))
+    start = threading.Barrier(4)
+    counts: list[int] = []
+
+    def sweep() -> None:
+        try:
+            start.wait()
+            counts.append(queue_due_reminders())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    run_until_quiet(skip_delays=False)
+
+    assert sorted(counts) == [0, 0, 0, 2]  # one sweep reminded both people; the others waited
+    assert reminder_emails(mailoutbox, participant) == [HOUR]
+    assert reminder_emails(mailoutbox, peer) == [HOUR]
+    assert reminder_pushes(phone) == [HOUR]
