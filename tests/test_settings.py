@@ -89,3 +89,31 @@ def test_it_refuses_to_start_on_an_unsafe_setting_and_names_it(changes, named):
     assert SAFE["ZOOM_CLIENT_SECRET"] not in result.stderr
     assert SAFE["PEERAKEET_TOKEN_KEYS"].split(":")[1] not in result.stderr
     assert VAPID_PRIVATE not in result.stderr
+
+
+def test_development_makes_a_vapid_key_pair_under_var_on_first_use(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBPUSH_", "DATABASE_URL"))}
+    env.update(PEERAKEET_ENV="development", PEERAKEET_VAR_DIR=str(tmp_path))
+    show = "from django.conf import settings; print(settings.WEBPUSH_VAPID_PUBLIC_KEY)"
+
+    first, again = (
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", show],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
+        ).stdout.split()[-1]  # after Django's "N objects imported automatically"
+        for _ in range(2)
+    )  # fmt: skip
+
+    stored = tmp_path / "webpush_vapid_private_key"
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert first == again == public_key_of(stored.read_text().strip())
+
+
+def test_it_prints_a_new_vapid_key_pair_for_production():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "generate_vapid_keys"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+
+    lines = dict(line.split("=", 1) for line in result.stdout.split())
+    assert public_key_of(lines["WEBPUSH_VAPID_PRIVATE_KEY"]) == lines["WEBPUSH_VAPID_PUBLIC_KEY"]
