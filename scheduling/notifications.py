@@ -350,6 +350,12 @@ def send(notification_id: int) -> str:
     return "sent"
 
 
+def start_minute(session: SupportSession) -> int:
+    """A reminder's event is the session's start time (in minutes since 1970, which fits the
+    ``sequence`` column): another change, such as a new link, does not make it a new reminder."""
+    return int(session.starts_at.timestamp()) // 60
+
+
 def _still_due(reminder: Notification) -> bool:
     """A reminder sent late (a lost worker) still goes, unless the session was cancelled, moved
     (the new time has its own) or has started."""
@@ -357,7 +363,7 @@ def _still_due(reminder: Notification) -> bool:
     return (
         session is not None
         and session.status == SupportSession.Status.CONFIRMED
-        and session.calendar_sequence == reminder.sequence
+        and start_minute(session) == reminder.sequence
         and session.starts_at > timezone.now()
     )
 

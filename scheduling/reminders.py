@@ -87,7 +87,9 @@ def _remind(session_id: int, reminder: Reminder) -> int:
         people = [p for p in notifications.both(session) if _wants(p, reminder)]
         fresh = [p for p in people if _record(session, p, reminder)]
         if fresh:
-            notifications.queue_session_event(session, reminder.kind, fresh)
+            notifications.queue_session_event(
+                session, reminder.kind, fresh, sequence=notifications.start_minute(session)
+            )
         return len(fresh)
 
 

@@ -254,3 +254,18 @@ def test_sweeps_running_at_once_on_several_machines_send_each_reminder_once(
     assert reminder_emails(mailoutbox, participant) == [HOUR]
     assert reminder_emails(mailoutbox, peer) == [HOUR]
     assert reminder_pushes(phone) == [HOUR]
+
+
+def test_a_new_meeting_link_between_queueing_and_sending_keeps_the_reminder(
+    clock, receiver, peer, participant, mailoutbox
+):
+    session = _book(peer, participant)
+    clock.move_to(STARTS - timedelta(minutes=50))
+    call_command("sweep_sessions", stdout=StringIO())  # queued ...
+    services.session_set_manual_link(  # ... and the peer adds a link before the worker sends
+        session=session, by=peer, link="https://whereby.com/peer-room"
+    )
+
+    run_until_quiet(skip_delays=False)
+
+    assert reminder_emails(mailoutbox, participant) == [HOUR]
