@@ -65,8 +65,9 @@ SUBJECTS = {
     Kind.LINK_CHANGED: "Your session's meeting link changed",
     Kind.ZOOM_BROKEN: "Action needed: reconnect Zoom to Peerakeet",
     Kind.MEETING_FAILED: "Action needed: a Zoom meeting could not be created",
-    Kind.REMINDER_DAY: "Reminder: your peer support session is in 24 hours",
-    Kind.REMINDER_HOUR: "Reminder: your peer support session is in 1 hour",
+    # Sent late (a stopped sweep), they still say the truth: the email gives the exact time.
+    Kind.REMINDER_DAY: "Reminder: your peer support session is coming up",
+    Kind.REMINDER_HOUR: "Reminder: your peer support session starts within the hour",
     Kind.REMINDER_JOIN: "Your peer support session is about to start: join now",
 }
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED}
@@ -106,8 +107,11 @@ PUSH_WORDS = {
         "Action needed",
         "A Zoom meeting could not be created for a session. Add a link or try again.",
     ),
-    Kind.REMINDER_DAY: ("Session tomorrow", "You have a peer support session in 24 hours."),
-    Kind.REMINDER_HOUR: ("Session in 1 hour", "You have a peer support session in 1 hour."),
+    Kind.REMINDER_DAY: ("Session coming up", "You have a peer support session within a day."),
+    Kind.REMINDER_HOUR: (
+        "Session within the hour",
+        "Your peer support session starts within the hour.",
+    ),
     Kind.REMINDER_JOIN: (
         "Time to join",
         "Your peer support session is about to start. Open Peerakeet to join.",

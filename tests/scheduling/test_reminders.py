@@ -27,11 +27,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BOOKED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 STARTS = BOOKED + timedelta(days=3)
 DAY, HOUR, JOIN = (
-    "Reminder: your peer support session is in 24 hours",
-    "Reminder: your peer support session is in 1 hour",
+    "Reminder: your peer support session is coming up",
+    "Reminder: your peer support session starts within the hour",
     "Your peer support session is about to start: join now",
 )
-PUSHED = {"Session tomorrow": DAY, "Session in 1 hour": HOUR, "Time to join": JOIN}
+PUSHED = {"Session coming up": DAY, "Session within the hour": HOUR, "Time to join": JOIN}
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_each_reminder_is_sent_once_when_due(clock, receiver, peer, participant,
         assert reminder_emails(mailoutbox, person) == [DAY, HOUR, JOIN]
         assert reminder_pushes(phones[person.pk]) == [DAY, HOUR, JOIN]
     assert receiver.refused == []
-    email = emails_to(mailoutbox, participant, "in 1 hour")[0]
+    email = emails_to(mailoutbox, participant, "within the hour")[0]
     assert "/sessions/" in email.body
     assert not email.attachments
 
