@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.models import User
 from peerakeet.lib.vapid import VapidKeyError, b64url_decode
-from push.models import PushSubscription
+from push.models import PushMessage, PushSubscription
 
 
 class PushSubscriptionError(ValidationError):
@@ -26,6 +26,11 @@ def push_subscription_register(
     _check_endpoint(endpoint)
     _check_keys(p256dh, auth)
     with transaction.atomic():
+        # A device that changes hands (another person signs in on it) gets none of the pushes
+        # still queued for the one before.
+        PushMessage.objects.filter(subscription__endpoint=endpoint, sent_at__isnull=True).exclude(
+            subscription__user=user
+        ).delete()
         subscription, _ = PushSubscription.objects.update_or_create(
             endpoint=endpoint,
             defaults={"user": user, "p256dh": p256dh, "auth": auth, "label": label.strip()[:100]},

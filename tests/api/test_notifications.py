@@ -156,3 +156,11 @@ def test_a_device_registered_through_the_api_gets_the_pushes(participant, peer, 
 
     [message] = receiver.messages()
     assert message["payload"]["title"] == "New session request"
+
+
+def test_the_openapi_schema_describes_the_routes(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    assert {"get", "patch"} <= set(paths["/api/v1/me/notifications"])
+    assert {"get", "post"} <= set(paths["/api/v1/push/subscriptions"])
+    assert "delete" in paths["/api/v1/push/subscriptions/{subscription_id}"]

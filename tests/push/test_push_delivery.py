@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from push.models import PushMessage, PushSubscription
 from push.outbox import send_push
+from push.services import push_subscription_register
 from scheduling import services
 from scheduling.meetings import pause_after_disconnect
 from scheduling.models import SupportSession
@@ -171,3 +172,17 @@ def test_nobody_who_turned_pushes_off_gets_one(receiver, peer, participant):
 
     assert phone.received == []
     assert not PushMessage.objects.exists()
+
+
+def test_a_device_that_changes_hands_gets_none_of_the_pushes_queued_for_the_one_before(
+    receiver, peer, participant, stranger
+):
+    shared = subscribe(receiver, peer)
+    _request(participant, peer)  # queued for the peer's device, not sent yet
+    info = receiver.subscription(shared)
+
+    push_subscription_register(user=stranger, endpoint=info["endpoint"], **info["keys"])
+    run_until_quiet()
+
+    assert shared.received == []
+    assert PushSubscription.objects.get().user == stranger
