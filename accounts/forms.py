@@ -57,7 +57,7 @@ class SignUpForm(forms.Form):
 
 
 class PreferencesForm(forms.ModelForm):
-    """Profile basics and which emails this person gets."""
+    """Profile basics and which emails, reminders and pushes this person gets."""
 
     class Meta:
         model = User
@@ -67,6 +67,12 @@ class PreferencesForm(forms.ModelForm):
             "email_session_changes",
             "email_meeting_links",
             "email_zoom_problems",
+            # Reminders and pushes (push/templates/push/preferences_reminders.html).
+            "remind_day_before",
+            "remind_hour_before",
+            "remind_join_window",
+            "email_reminders",
+            "push_notifications",
         ]
         labels = {"display_name": "Your name", "time_zone": "Time zone"}
 

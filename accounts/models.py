@@ -78,6 +78,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_zoom_problems = models.BooleanField(
         "Problems with my Zoom connection (certified peers)", default=True
     )
+    # Pushes to the devices this person turned notifications on for (push.PushSubscription).
+    push_notifications = models.BooleanField("Push notifications on my devices", default=True)
+    # Session reminders (scheduling.reminders): which ones, and whether by email too.
+    remind_day_before = models.BooleanField("24 hours before a session", default=True)
+    remind_hour_before = models.BooleanField("1 hour before a session", default=True)
+    remind_join_window = models.BooleanField("When a session's join window opens", default=True)
+    email_reminders = models.BooleanField("Send reminders by email too", default=True)
 
     # "Sign out everywhere": every web session was stamped with a hash of the password and this
     # time, so changing either ends them all (Django checks the stamp on every request).

@@ -229,3 +229,30 @@ def _tell_participants(peer: User, sessions: list[SupportSession]) -> int:
 
 def _actor(by: User | None) -> str:
     return by.email if by is not None else "system"
+
+
+# What a person chooses about notifications (the Preferences page and the API alike).
+NOTIFICATION_PREFERENCES = (
+    "email_session_changes",
+    "email_meeting_links",
+    "email_zoom_problems",
+    "push_notifications",
+    "remind_day_before",
+    "remind_hour_before",
+    "remind_join_window",
+    "email_reminders",
+)
+
+
+def notification_preferences_update(*, user: User, changes: dict[str, bool]) -> User:
+    """Turn notifications on or off. Only the switches above, only true or false: anything
+    else is refused and nothing is changed."""
+    unknown = sorted(set(changes) - set(NOTIFICATION_PREFERENCES))
+    if unknown:
+        raise ValidationError(f"Not a notification preference: {', '.join(unknown)}.")
+    if any(not isinstance(value, bool) for value in changes.values()):
+        raise ValidationError("Each notification preference is true or false.")
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(changes))
+    return user

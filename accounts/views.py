@@ -27,6 +27,7 @@ from accounts.services import (
 )
 from accounts.verification import user_from_link
 from api.tokens import token_revoke_for, tokens_in_use
+from push.selectors import push_devices
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -187,7 +188,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:preferences")
     status = 400 if request.method == "POST" else 200
     user = _user(request)
-    context = {"form": form, "nav": "preferences", "devices": tokens_in_use(user)}
+    context = {
+        "form": form,
+        "nav": "preferences",
+        "devices": tokens_in_use(user),
+        "push_devices": push_devices(user),
+    }
     with timezone.override(user.time_zone):
         return render(request, "accounts/preferences.html", context, status=status)
 

@@ -11,7 +11,7 @@ from ninja.operation import Operation
 
 from api import errors
 from api.auth import TokenAuth
-from api.routes import auth, people, sessions
+from api.routes import auth, notifications, people, sessions
 from booking import api as booking_api
 
 DESCRIPTION = """\
@@ -46,4 +46,5 @@ errors.install(api)
 api.add_router("/auth", auth.router)
 api.add_router("", people.router)
 api.add_router("/sessions", sessions.router)
+api.add_router("", notifications.router)
 api.add_router("/booking", booking_api.router)

@@ -17,6 +17,7 @@ from csp.constants import NONE, SELF
 
 from peerakeet.lib.env import envbool, envint, envlist, envsecret, envstr, local_secret
 from peerakeet.lib.meeting_links import DEFAULT_HOSTS as MEETING_SERVICE_HOSTS
+from peerakeet.lib.vapid import new_private_key, public_key_of
 from zoom import scopes as zoom_scopes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "scheduling",
     "api",
     "booking",
+    "push",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +276,25 @@ BOOKING_FOCUS_AREAS = envlist(
     "Recovery,Anxiety and stress,Grief and loss,Family and relationships,Work and study,"
     "Identity and belonging",
 )
+
+# --- Web Push (push/): VAPID keys (RFC 8292) -------------------------------------------------
+# Development makes a key pair under var/ on first use; production must set both keys and the
+# subject (peerakeet/lib/production.py). Push services see the subject: a mailto: of operators.
+WEBPUSH_VAPID_PRIVATE_KEY = envsecret(
+    "WEBPUSH_VAPID_PRIVATE_KEY",
+    "" if PRODUCTION else local_secret(VAR_DIR / "webpush_vapid_private_key", new_private_key),
+)
+WEBPUSH_VAPID_PUBLIC_KEY = envstr(
+    "WEBPUSH_VAPID_PUBLIC_KEY",
+    "" if PRODUCTION else public_key_of(WEBPUSH_VAPID_PRIVATE_KEY),
+)
+WEBPUSH_VAPID_SUBJECT = envstr(
+    "WEBPUSH_VAPID_SUBJECT", "" if PRODUCTION else "mailto:operators@peerakeet.com"
+)
+# Seconds per request to a push service: a slow one holds a worker no longer than this.
+WEBPUSH_TIMEOUT = float(envstr("WEBPUSH_TIMEOUT", "5"))
+# Subscriptions whose push service is on this machine (the tests' receiver); never in production.
+WEBPUSH_ALLOW_LOCAL_ENDPOINTS = not PRODUCTION and envbool("WEBPUSH_ALLOW_LOCAL_ENDPOINTS", True)
 
 # --- Security ------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

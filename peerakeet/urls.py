@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include("booking.urls")),
     path("api/v1/", include("api.urls")),
+    path("push/", include("push.urls")),
     # /support/ is the staff admin; the page for everyone who needs help is /help/.
     path("help/", views.support, name="support"),
     path("help/zoom-reviewer-test-plan.md", views.reviewer_test_plan, name="reviewer_test_plan"),

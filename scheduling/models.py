@@ -288,6 +288,9 @@ class Notification(models.Model):
         LINK_CHANGED = "link_changed", "Meeting link changed"
         ZOOM_BROKEN = "zoom_broken", "Zoom connection broken"
         MEETING_FAILED = "meeting_failed", "Zoom meeting could not be created"
+        REMINDER_DAY = "reminder_day", "Reminder: 24 hours before"
+        REMINDER_HOUR = "reminder_hour", "Reminder: 1 hour before"
+        REMINDER_JOIN = "reminder_join", "Reminder: join window open"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -305,9 +308,35 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Said in that email instead of its own ("confirmed" with its "link ready"): never sent.
+    folded_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="folded"
+    )
 
     class Meta:
         ordering = ["created_at"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient_id}"
+
+
+class SentReminder(models.Model):
+    """A reminder Peerakeet decided to send (scheduling.reminders): at most one per session,
+    person, kind and session time, whatever runs the sweep, however often. A moved session has
+    a new time, so it is reminded again; its emails and pushes are written with this row."""
+
+    session = models.ForeignKey(SupportSession, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    starts_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "person", "kind", "starts_at"], name="one_reminder_per_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of session {self.session_id} to {self.person_id}"

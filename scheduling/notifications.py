@@ -1,18 +1,23 @@
-"""Emails about sessions and Zoom problems, with calendar files.
+"""Emails and pushes about sessions and Zoom problems, emails with calendar files.
 
 ``queue_*`` functions run inside the transaction of the change they announce: they write
 Notification rows (unique per event and person, so an event is never queued twice) and enqueue the
 sending task in the same transaction, so nothing is sent for a change that rolled back (a
 meeting the worker stores is announced by a task queued in the store's transaction). No email
 ever carries the private note, anything about health, or the host's start URL: people join
-through the session's Join Session page.
+through the session's Join Session page. A push (push.outbox) says even less, since a push
+service is a third party: the words below and the Peerakeet page to open, no name, no time.
+
+One email per event per person: a "confirmed" email for a session whose Zoom meeting is being
+made waits up to ``CONFIRMED_WAITS_FOR_LINK`` for it, and the "link ready" of a meeting made
+meanwhile is folded into it (``announce_meeting``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from smtplib import SMTPException
 
 from django.conf import settings
@@ -25,6 +30,7 @@ from icalendar import Calendar, Event
 
 from accounts.models import User
 from peerakeet.lib.retry import Retry, backoff, settle
+from push.outbox import Push, queue_push
 from scheduling.models import Notification, SupportSession, ZoomMeeting
 
 log = logging.getLogger(__name__)
@@ -43,7 +49,12 @@ PREFERENCE = {
     Kind.LINK_CHANGED: "email_meeting_links",
     Kind.ZOOM_BROKEN: "email_zoom_problems",
     Kind.MEETING_FAILED: "email_zoom_problems",
+    # Which reminders a person wants is decided by scheduling.reminders; this is the channel.
+    Kind.REMINDER_DAY: "email_reminders",
+    Kind.REMINDER_HOUR: "email_reminders",
+    Kind.REMINDER_JOIN: "email_reminders",
 }
+REMINDERS = {Kind.REMINDER_DAY, Kind.REMINDER_HOUR, Kind.REMINDER_JOIN}
 SUBJECTS = {
     Kind.REQUESTED: "New session request",
     Kind.CONFIRMED: "Your peer support session is confirmed",
@@ -54,8 +65,59 @@ SUBJECTS = {
     Kind.LINK_CHANGED: "Your session's meeting link changed",
     Kind.ZOOM_BROKEN: "Action needed: reconnect Zoom to Peerakeet",
     Kind.MEETING_FAILED: "Action needed: a Zoom meeting could not be created",
+    # Sent late (a stopped sweep), they still say the truth: the email gives the exact time.
+    Kind.REMINDER_DAY: "Reminder: your peer support session is coming up",
+    Kind.REMINDER_HOUR: "Reminder: your peer support session starts within the hour",
+    Kind.REMINDER_JOIN: "Your peer support session is about to start: join now",
 }
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED}
+# A new Zoom meeting is usually ready in seconds: its "confirmed" email waits this long for it,
+# so people get one email with both, instead of two a few seconds apart.
+CONFIRMED_WAITS_FOR_LINK = timedelta(seconds=60)
+# What a device shows (title, body). Words only: no name, no time, no link to Zoom.
+PUSH_WORDS = {
+    Kind.REQUESTED: (
+        "New session request",
+        "Someone asked you for a peer support session. Open Peerakeet to answer.",
+    ),
+    Kind.CONFIRMED: ("Session confirmed", "Your peer support session is confirmed."),
+    Kind.DECLINED: (
+        "Session request declined",
+        "Your session request was declined. Open Peerakeet to find another time.",
+    ),
+    Kind.CANCELLED: ("Session cancelled", "A peer support session was cancelled."),
+    Kind.RESCHEDULED: (
+        "Session moved",
+        "A peer support session has a new time. Open Peerakeet to see it.",
+    ),
+    Kind.LINK_READY: (
+        "Meeting link ready",
+        "Your session's meeting is ready. Join from Peerakeet when the join window opens.",
+    ),
+    Kind.LINK_CHANGED: (
+        "Meeting link changed",
+        "Your session's meeting changed. Join from Peerakeet when the join window opens.",
+    ),
+    Kind.ZOOM_BROKEN: (
+        "Reconnect Zoom",
+        "Peerakeet lost its connection to your Zoom account. Reconnect it so your sessions "
+        "get meetings.",
+    ),
+    Kind.MEETING_FAILED: (
+        "Action needed",
+        "A Zoom meeting could not be created for a session. Add a link or try again.",
+    ),
+    Kind.REMINDER_DAY: ("Session coming up", "You have a peer support session within a day."),
+    Kind.REMINDER_HOUR: (
+        "Session within the hour",
+        "Your peer support session starts within the hour.",
+    ),
+    Kind.REMINDER_JOIN: (
+        "Time to join",
+        "Your peer support session is about to start. Open Peerakeet to join.",
+    ),
+}
+MAX_PUSH_TTL = 28 * 24 * 3600  # push services keep a message at most four weeks (FCM's limit)
 
 
 def queue_session_event(
@@ -65,14 +127,24 @@ def queue_session_event(
     *,
     sequence: int | None = None,
 ) -> int:
-    """Queue ``kind`` about ``session`` for each recipient who wants it. Returns how many.
+    """Queue ``kind`` about ``session`` for each recipient who wants it, by email and push.
     ``sequence``: the session's calendar sequence when the event happened (default: now).
+    Returns how many emails were queued."""
+    sequence = session.calendar_sequence if sequence is None else sequence
+    recipients = list(recipients)
+    push_session_event(session, kind, recipients, sequence=sequence)
+    return queue_session_emails(session, kind, recipients, sequence=sequence)
+
+
+def queue_session_emails(
+    session: SupportSession, kind: str, recipients: Iterable[User], *, sequence: int
+) -> int:
+    """The emails of ``queue_session_event``: how many were queued.
 
     One query finds the rows an earlier run already wrote, one INSERT writes the rest and one task
     sends them, instead of a get_or_create and a task per person: this runs in every confirmation
     and for every meeting created.
     """
-    sequence = session.calendar_sequence if sequence is None else sequence
     wanted = {
         f"session:{session.pk}:{kind}:{sequence}:{person.pk}": person
         for person in recipients
@@ -111,8 +183,40 @@ def queue_session_event(
             if new:
                 created.append(notification)
     if created:
-        send_notifications.enqueue([notification.pk for notification in created])
+        sending = send_notifications
+        if kind == Kind.CONFIRMED and session.provisioning == SupportSession.Provisioning.PENDING:
+            # Its meeting is being made: give it a minute to be in this email (announce_meeting
+            # sends at once when it is).
+            sending = send_notifications.using(run_after=timezone.now() + CONFIRMED_WAITS_FOR_LINK)
+        sending.enqueue([notification.pk for notification in created])
     return len(created)
+
+
+def push_session_event(
+    session: SupportSession, kind: str, recipients: Iterable[User], *, sequence: int
+) -> int:
+    """Queue the push of ``kind`` to the devices of each recipient who wants pushes."""
+    title, body = PUSH_WORDS[Kind(kind)]
+    # A reminder is worth nothing once the session has started; other news, until it ends.
+    until = session.starts_at if kind in REMINDERS else session.ends_at
+    seconds_left = int((until - timezone.now()).total_seconds())
+    push = Push(
+        title=title,
+        body=body,
+        url=session_page(session),
+        tag=f"session-{session.pk}",
+        ttl=min(MAX_PUSH_TTL, max(60, seconds_left)),
+        send_before=until if kind in REMINDERS else None,
+    )
+    return queue_push(
+        [person for person in recipients if person.push_notifications],
+        push,
+        event_key=f"session:{session.pk}:{kind}:{sequence}",
+    )
+
+
+def session_page(session: SupportSession) -> str:
+    return f"{settings.PEERAKEET_BASE_URL}/sessions/{session.pk}/"
 
 
 # Zoom work first: an email may wait a moment, a meeting link should not.
@@ -138,14 +242,54 @@ def announce_meeting(meeting_id: int, kind: str, sequence: int) -> str:
             return "no longer wanted"
         if meeting.removal_requested_at is not None or meeting.removed_at is not None:
             return "meeting no longer in use"
-        queued = queue_session_event(session, kind, both(session), sequence=sequence)
-        return f"queued {queued}"
+        folded = _fold_into_confirmation(session, kind, sequence)
+        push_session_event(session, kind, both(session), sequence=sequence)
+        told = [person for person in both(session) if person.pk not in folded]
+        queued = queue_session_emails(session, kind, told, sequence=sequence)
+        return f"queued {queued}, folded {len(folded)}"
+
+
+def _fold_into_confirmation(session: SupportSession, kind: str, sequence: int) -> set[int]:
+    """A "link ready" for a session whose "confirmed" email has not started sending: the link
+    goes into that email, sent now, and no second email is written. Returns who was folded.
+
+    The confirmed rows are locked, and ``send`` counts its attempt under the same lock before it
+    renders: a "confirmed" already being sent is left alone (it may not mention the link)."""
+    if kind != Kind.LINK_READY:
+        return set()
+    waiting = list(
+        Notification.objects.select_for_update()
+        .filter(
+            session=session, kind=Kind.CONFIRMED, sequence=sequence, sent_at__isnull=True,
+            attempts=0,
+        )
+    )  # fmt: skip
+    if not waiting:
+        return set()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                dedupe_key=f"session:{session.pk}:{kind}:{sequence}:{confirmed.recipient_id}",
+                recipient_id=confirmed.recipient_id, session=session, kind=kind,
+                sequence=sequence, folded_into=confirmed,
+            )
+            for confirmed in waiting
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    send_notifications.enqueue([confirmed.pk for confirmed in waiting])
+    return {confirmed.recipient_id for confirmed in waiting}
 
 
 def queue_peer_alert(
     peer: User, *, kind: str, event_key: str, session: SupportSession | None = None
 ) -> bool:
     """A Zoom problem the peer must act on (loud, never silent). ``event_key`` dedupes it."""
+    if peer.push_notifications:
+        title, body = PUSH_WORDS[Kind(kind)]
+        page = session_page(session) if session else f"{settings.PEERAKEET_BASE_URL}/schedule/"
+        push = Push(title=title, body=body, url=page, tag=f"zoom-{kind}")
+        queue_push([peer], push, event_key=f"peer:{peer.pk}:{kind}:{event_key}")
     if not getattr(peer, PREFERENCE[Kind(kind)]):
         return False
     notification, created = Notification.objects.get_or_create(
@@ -201,11 +345,31 @@ def send(notification_id: int) -> str:
         )
         if notification.sent_at is not None:
             return "already sent"
+        if notification.kind in REMINDERS and not _still_due(notification):
+            return "reminder no longer due: not sent"
         notification.attempts += 1
         notification.save(update_fields=["attempts"])
     build_email(notification).send()
     Notification.objects.filter(pk=notification_id).update(sent_at=timezone.now())
     return "sent"
+
+
+def start_minute(session: SupportSession) -> int:
+    """A reminder's event is the session's start time (in minutes since 1970, which fits the
+    ``sequence`` column): another change, such as a new link, does not make it a new reminder."""
+    return int(session.starts_at.timestamp()) // 60
+
+
+def _still_due(reminder: Notification) -> bool:
+    """A reminder sent late (a lost worker) still goes, unless the session was cancelled, moved
+    (the new time has its own) or has started."""
+    session = reminder.session
+    return (
+        session is not None
+        and session.status == SupportSession.Status.CONFIRMED
+        and start_minute(session) == reminder.sequence
+        and session.starts_at > timezone.now()
+    )
 
 
 def build_email(notification: Notification) -> EmailMultiAlternatives:
@@ -218,6 +382,8 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         "base_url": settings.PEERAKEET_BASE_URL,
         "other": _other_party(session, person) if session else None,
         "is_peer": session is not None and person.pk == session.peer_id,
+        # A "link ready" folded into this "confirmed" email: it says the link is ready too.
+        "link_ready": notification.kind == Kind.CONFIRMED and notification.folded.exists(),
     }
     with timezone.override(person.time_zone):
         body = render_to_string(f"scheduling/email/{notification.kind}.txt", context)

@@ -24,7 +24,7 @@ from accounts.models import User
 from booking import rules as booking_rules
 from peerakeet.lib import shared_cache
 from peerakeet.lib.meeting_links import MeetingLinkError, clean_meeting_link
-from scheduling import notifications
+from scheduling import notifications, reminders
 from scheduling.meetings import (
     move_meeting,
     release_meeting,
@@ -69,9 +69,10 @@ def session_create(
             private_note=_clean_note(private_note),
         )
         request_provisioning(session)
-        # A deactivated participant is booked like anyone (the peer must not learn the account
-        # is off), but is not written to.
-        told = [person for person in notifications.both(session) if person.is_active]
+        # The peer made it: only the participant is told (one email per event per person).
+        # A deactivated participant is booked like anyone (the peer must not learn the
+        # account is off), but is not written to.
+        told = [session.participant] if session.participant.is_active else []
         notifications.queue_session_event(session, Kind.CONFIRMED, told)
     return session
 
@@ -174,6 +175,7 @@ def session_cancel(*, session: SupportSession, by: User) -> SupportSession:
             ]
         )
         release_meeting(session)
+        reminders.withdraw_reminders(session)
         # A withdrawn request concerns only the peer; a cancelled booking, both calendars.
         told = notifications.both(session) if was_confirmed else [session.peer]
         notifications.queue_session_event(session, Kind.CANCELLED, told)
@@ -335,6 +337,7 @@ def session_reschedule(
         if by_participant and (refusal := booking_rules.refusal(session)):
             raise SessionError(refusal.message, code=refusal.code)
         move_meeting(session)
+        reminders.withdraw_reminders(session)
         told = notifications.both(session)
         if session.status == Status.REQUESTED:
             told = [session.peer if by.pk == session.participant_id else session.participant]

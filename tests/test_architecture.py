@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PRODUCT = ("accounts", "api", "booking", "peerakeet", "scheduling", "zoom")
+PRODUCT = ("accounts", "api", "booking", "peerakeet", "push", "scheduling", "zoom")
 # Django's way to connect signal receivers once the app registry is ready: not a dodge.
 ALLOWED_IN_FUNCTIONS = {
     ("scheduling.apps", "scheduling.receivers"),

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from peerakeet.lib.crypto import KeyConfigError, parse_keyring
+from peerakeet.lib.vapid import VapidKeyError, public_key_of
 
 
 def check_production_settings(settings: dict[str, Any]) -> None:
@@ -48,6 +49,25 @@ def _problems(s: dict[str, Any]) -> list[str]:
             "WEB_PROCESSES is more than 1 but REDIS_URL is not set: each process would count "
             "rate limits and throttles on its own (N times the limit) and keep its own sessions"
         )
+    found.extend(_webpush_problems(s))
+    return found
+
+
+def _webpush_problems(s: dict[str, Any]) -> list[str]:
+    """Push needs a key pair that belongs together (browsers subscribed with the public key) and
+    a subject push services can reach operators through (RFC 8292 §2.1)."""
+    private, public = s.get("WEBPUSH_VAPID_PRIVATE_KEY", ""), s.get("WEBPUSH_VAPID_PUBLIC_KEY", "")
+    found = [f"{name} is not set" for name, value in (
+        ("WEBPUSH_VAPID_PRIVATE_KEY", private), ("WEBPUSH_VAPID_PUBLIC_KEY", public)) if not value
+    ]  # fmt: skip
+    if private:
+        try:
+            if public and public_key_of(private) != public:
+                found.append("WEBPUSH_VAPID_PUBLIC_KEY is not the public key of the private key")
+        except VapidKeyError as exc:
+            found.append(str(exc))
+    if not str(s.get("WEBPUSH_VAPID_SUBJECT", "")).startswith(("mailto:", "https://")):
+        found.append("WEBPUSH_VAPID_SUBJECT must be a mailto: or https:// address")
     return found
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from api.tokens import token_issue
 from scheduling import services
 from scheduling.models import SupportSession
+from tests.push.conftest import receiver  # noqa: F401  (the push service on 127.0.0.1)
 
 API = "/api/v1"
 

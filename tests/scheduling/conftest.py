@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from scheduling import services
 from scheduling.models import SupportSession
+from tests.push.conftest import receiver  # noqa: F401  (the push service, for reminder tests)
 
 
 def book(
@@ -22,6 +23,20 @@ def book(
         modality=kwargs.pop("modality", "video"),
         **kwargs,
     )
+
+
+def agreed(
+    peer: Any, participant: Any, *, starts_in: timedelta = timedelta(days=1)
+) -> SupportSession:
+    """The participant asks for a session and the peer accepts: both hear "confirmed"."""
+    session = services.session_request(
+        participant=participant,
+        peer=peer,
+        starts_at=timezone.now() + starts_in,
+        duration_minutes=50,
+        modality="video",
+    )
+    return services.session_accept(session=session, by=peer)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from scheduling.models import Notification
-from tests.scheduling.conftest import book
+from tests.scheduling.conftest import agreed, book
 from tests.scheduling.mail import emails_to
 from tests.worker import assert_no_failed_tasks, run_worker, thread_worker
 
@@ -24,9 +24,13 @@ def test_emails_a_dead_worker_was_sending_are_sent_by_the_sweep(mailoutbox, peer
     from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
 
-    book(peer, participant)
-    book(peer, participant, starts_in=timedelta(days=2))
-    lost, young = DBTaskResult.objects.filter(task_path__endswith=".send_notifications")
+    agreed(peer, participant)
+    agreed(peer, participant, starts_in=timedelta(days=2))
+    lost, young = [  # the confirmations (each request's email to the peer is its own task)
+        run
+        for run in DBTaskResult.objects.filter(task_path__endswith=".send_notifications")
+        if len(run.args_kwargs["args"][0]) == 2
+    ]
     for run, started in ((lost, timedelta(minutes=11)), (young, timedelta(minutes=2))):
         DBTaskResult.objects.filter(pk=run.pk).update(
             status="RUNNING", started_at=timezone.now() - started, worker_ids=["killed"]
@@ -114,7 +118,7 @@ def test_a_mail_server_that_never_answers_does_not_hold_the_worker(settings, pee
     settings.EMAIL_USE_TLS = False
     assert 0 < settings.EMAIL_TIMEOUT <= 30  # as shipped (peerakeet/settings.py) ...
     settings.EMAIL_TIMEOUT = 1  # ... and shorter here, to keep the test short
-    book(peer, participant)
+    agreed(peer, participant)
 
     def drain() -> None:  # what tests.worker.run_worker does, in a thread
         try:
@@ -135,7 +139,7 @@ def test_a_mail_server_that_never_answers_does_not_hold_the_worker(settings, pee
     assert_no_failed_tasks()
     assert not Notification.objects.filter(sent_at__isnull=False).exists()
     retries = DBTaskResult.objects.filter(task_path__endswith=".send_notification", status="READY")
-    assert retries.count() == Notification.objects.count() == 2
+    assert retries.count() == Notification.objects.count() == 3  # the request and confirmations
     assert all(retry.run_after > timezone.now() for retry in retries)
 
 
@@ -146,7 +150,7 @@ def test_a_refused_email_is_retried_alone_and_its_companion_still_goes(
 
     settings.EMAIL_BACKEND = f"{__name__}.RefusesOneRecipient"
     RefusesOneRecipient.refused = participant.email
-    book(peer, participant)
+    agreed(peer, participant)
 
     run_worker()  # the retry waits for its backoff: this run ends before it
 
@@ -154,11 +158,12 @@ def test_a_refused_email_is_retried_alone_and_its_companion_still_goes(
     assert emails_to(mailoutbox, peer, "confirmed")
     assert not emails_to(mailoutbox, participant)
     [retry] = DBTaskResult.objects.filter(task_path__endswith=".send_notification")
-    assert retry.args_kwargs["args"] == [Notification.objects.get(recipient=participant).pk, 1]
+    confirmed = Notification.objects.filter(kind="confirmed")
+    assert retry.args_kwargs["args"] == [confirmed.get(recipient=participant).pk, 1]
     assert retry.status == "READY"
     assert retry.run_after > timezone.now()
-    assert Notification.objects.get(recipient=peer).sent_at is not None
-    assert Notification.objects.get(recipient=participant).sent_at is None
+    assert confirmed.get(recipient=peer).sent_at is not None
+    assert confirmed.get(recipient=participant).sent_at is None
 
 
 @pytest.mark.postgres

@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 
 from scheduling import services
-from scheduling.models import ZoomMeeting
-from tests.scheduling.conftest import book
+from scheduling.models import Notification, ZoomMeeting
+from scheduling.notifications import send
+from tests.scheduling.conftest import agreed, book
 from tests.scheduling.mail import emails_to
-from tests.worker import run_until_quiet
+from tests.worker import run_until_quiet, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,3 +87,55 @@ def test_a_meeting_replaced_before_its_emails_are_written_is_not_announced(
     first, second = ZoomMeeting.objects.filter(session=session).order_by("pk")
     assert first.removed_at is not None
     assert second.removed_at is None
+
+
+def test_a_meeting_ready_within_the_minute_is_told_in_the_confirmed_email(
+    mailoutbox, connected_peer, participant, emulator
+):
+    """One email per event per person: the "confirmed" email waits up to a minute for the Zoom
+    meeting, and says the link is ready in the same email."""
+    agreed(connected_peer, participant)
+
+    run_worker()  # only what is due now: the meeting, then its announcement
+    run_until_quiet()  # and, a minute later, the confirmation's own run: nothing left to send
+
+    for person in (participant, connected_peer):
+        [email] = about_the_session(mailoutbox, person)
+        assert "confirmed" in email.subject
+        assert "Its meeting link is ready too." in email.body
+        assert email.attachments  # the calendar file
+
+
+def test_a_peer_who_books_hears_only_of_the_link_and_the_participant_once(
+    mailoutbox, connected_peer, participant, emulator
+):
+    book(connected_peer, participant)
+
+    run_worker()
+
+    assert [m.subject for m in emails_to(mailoutbox, connected_peer)] == [
+        "Your session's meeting link is ready"
+    ]
+    [email] = emails_to(mailoutbox, participant)
+    assert "Its meeting link is ready too." in email.body
+
+
+def test_a_meeting_ready_after_the_confirmed_email_went_gets_its_own_email(
+    mailoutbox, connected_peer, participant, emulator
+):
+    agreed(connected_peer, participant)
+    confirmed = Notification.objects.filter(kind="confirmed").values_list("pk", flat=True)
+    for notification_id in confirmed:  # the minute passed before Zoom answered
+        send(notification_id)
+
+    run_until_quiet()
+
+    for person in (participant, connected_peer):
+        confirmation, link = about_the_session(mailoutbox, person)
+        assert "Its meeting link is ready" not in confirmation.body
+        assert link.subject == "Your session's meeting link is ready"
+
+
+def about_the_session(outbox, person) -> list:
+    """The emails after the request was made (the peer heard of the request first)."""
+    return [m for m in emails_to(outbox, person) if m.subject != "New session request"]

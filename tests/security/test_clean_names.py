@@ -113,13 +113,14 @@ def test_ordinary_names_are_accepted(participant, name):
 
 def test_a_session_email_shows_an_apostrophe_and_brackets_as_written(peer):
     obrien = make_participant("obrien@example.org", HONEST_NAME)
-    services.session_create(
-        peer=peer,
+    asked = services.session_request(  # asked and accepted: both are told "confirmed"
         participant=obrien,
+        peer=peer,
         starts_at=timezone.now() + timedelta(days=2),
         duration_minutes=50,
         modality="video",
     )
+    services.session_accept(session=asked, by=peer)
     to_peer = Notification.objects.get(recipient=peer, kind=Notification.Kind.CONFIRMED)
     to_obrien = Notification.objects.get(recipient=obrien, kind=Notification.Kind.CONFIRMED)
 

@@ -19,6 +19,7 @@ EXEMPT = {"zoom:webhook"}
 FILLERS = {
     "session_id": "1",
     "token_id": "1",
+    "subscription_id": "1",
     "slug": "pat",
     "action": "cancel",
     "uidb64": "MQ",

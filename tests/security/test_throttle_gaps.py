@@ -16,6 +16,7 @@ from django.test import Client
 from peerakeet.lib.client_ip import client_ip
 from peerakeet.lib.crypto import new_key_entry
 from peerakeet.lib.production import check_production_settings
+from peerakeet.lib.vapid import new_private_key, public_key_of
 from tests.personas import PASSWORD, make_participant
 
 # Each test runs twice: each process's memory and a shared Redis (tests/cache_support.py).
@@ -113,6 +114,7 @@ def test_a_proxy_count_reads_the_client_from_the_proxys_header(peer, settings):
     assert other.status_code == 302  # another client behind the same proxy is not locked
 
 
+VAPID_PRIVATE = new_private_key()
 SAFE = {
     "SECRET_KEY": "x7Gq2!pL9#vR4$wT8^zK1&mN6*bH3(cJ5)dF0_sA-eY=uI+oP[rE]tW{qZ}lX|kV",
     "DEBUG": False,
@@ -124,6 +126,9 @@ SAFE = {
     "ZOOM_OAUTH_URL": "https://zoom.us",
     "ZOOM_API_URL": "https://api.zoom.us/v2",
     "ZOOM_REDIRECT_URI": "https://app.peerakeet.com/integrations/zoom/callback",
+    "WEBPUSH_VAPID_PRIVATE_KEY": VAPID_PRIVATE,
+    "WEBPUSH_VAPID_PUBLIC_KEY": public_key_of(VAPID_PRIVATE),
+    "WEBPUSH_VAPID_SUBJECT": "mailto:operators@peerakeet.com",
 }
 
 

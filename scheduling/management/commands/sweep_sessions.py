@@ -1,6 +1,6 @@
 """Re-queue work that a crashed worker left behind: Zoom work overdue by minutes, and any task a
-dead worker left "running" for ten. Run every minute or so (cron, systemd timer; the demo runs it
-itself)."""
+dead worker left "running" for ten; and queue the session reminders that are due. Run every
+minute or so (cron, systemd timer; the demo runs it itself)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from scheduling.reminders import queue_due_reminders
 from scheduling.sweep import (
     requeue_lost_tasks,
     retry_failed_meetings,
@@ -19,7 +20,7 @@ from scheduling.sweep import (
 class Command(BaseCommand):
     help = (
         "Re-queue stale meeting provisioning and removal, moves that waited for Zoom, failed "
-        "meetings once a day, and tasks lost with their worker."
+        "meetings once a day, and tasks lost with their worker; queue due session reminders."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -27,8 +28,9 @@ class Command(BaseCommand):
         moves = sweep_waiting_moves()
         retried = retry_failed_meetings()
         lost = requeue_lost_tasks()
+        reminded = queue_due_reminders()
         self.stdout.write(
             f"re-queued {provisions} provisioning and {removals} removal task(s), "
             f"and {lost} task(s) lost with their worker; sent {moves} waiting move(s); "
-            f"tried {retried} failed meeting(s) again"
+            f"tried {retried} failed meeting(s) again; queued {reminded} reminder(s)"
         )
