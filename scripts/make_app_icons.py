@@ -57,7 +57,8 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for name, (drawing, size) in ICONS.items():
             page = browser.new_page(viewport={"width": size, "height": size})
-            sized = drawing.replace('width="512" height="512">', f'width="{size}" height="{size}">', 1)
+            natural = 'width="512" height="512">'
+            sized = drawing.replace(natural, f'width="{size}" height="{size}">', 1)
             page.set_content(f"<style>body{{margin:0}}svg{{display:block}}</style>{sized}")
             page.screenshot(path=str(OUT / name), omit_background=True)
             page.close()
