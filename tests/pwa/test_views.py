@@ -35,7 +35,8 @@ def test_it_serves_a_manifest_a_phone_can_install(client: Client):
     assert manifest["start_url"] == "/schedule/"
     assert manifest["scope"] == "/"
     assert manifest["display"] == "standalone"
-    assert manifest["theme_color"] and manifest["background_color"]
+    assert manifest["theme_color"]
+    assert manifest["background_color"]
     pngs = {(i["sizes"], i["purpose"]) for i in manifest["icons"] if i["type"] == "image/png"}
     assert pngs == {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")}
 
@@ -65,7 +66,8 @@ def test_the_worker_is_served_from_the_root_never_from_a_cache(client: Client):
     assert response["Service-Worker-Allowed"] == "/"
     body = response.content.decode()
     assert f'const VERSION = "{pwa.shell_version()}";' in body
-    assert "{% verbatim %}" not in body and "{{" not in body
+    assert "{% verbatim %}" not in body
+    assert "{{" not in body
 
 
 def test_the_worker_caches_the_offline_page_and_the_shell(client: Client):
