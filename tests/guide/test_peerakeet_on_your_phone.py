@@ -20,9 +20,9 @@ from playwright.sync_api import Error as PlaywrightError
 from scheduling import services
 from tests.diary import FROZEN_NOW
 from tests.guide.walk import assert_accessible, eventually, fits_the_screen, shot, sign_in
+from tests.worker import run_until_quiet
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 IPHONE_SAFARI = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
@@ -34,9 +34,18 @@ NOTIFICATIONS = """navigator.serviceWorker.ready
                                       icon: n.icon, badge: n.badge})))"""
 
 
+def phone_context(browser: Browser, user_agent: str | None = None) -> BrowserContext:
+    return browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        user_agent=user_agent,
+    )
+
+
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(**PHONE)
+    context = phone_context(browser)
     yield context
     context.close()
 
@@ -108,8 +117,12 @@ def test_offline_the_last_schedule_seen_is_shown_read_only(
     for button in page.get_by_role("button").all():
         if button.is_visible():
             expect(button).to_be_disabled()
+    expect(first_card.get_by_role("link", name="Join Session")).to_have_attribute(
+        "aria-disabled", "true"
+    )
     assert fits_the_screen(page)
     assert_accessible(page)
+    page.evaluate("window.scrollTo(0, 0)")  # axe scrolled to check contrast
     shot(page, "phone-offline-schedule", full_page=False)
 
     phone.set_offline(False)  # pwa.js reloads the real page
@@ -248,7 +261,11 @@ def test_a_push_never_opens_another_site(phone, live_server, participant):
     assert {n["url"] for n in page.evaluate(NOTIFICATIONS)} == {"/schedule/"}
 
 
-def test_the_bottom_bar_and_the_notifications_page_on_a_phone(phone, live_server, lived_in):
+def test_the_bottom_bar_and_the_notifications_page_on_a_phone(
+    phone, live_server, lived_in, frozen_clock
+):
+    run_until_quiet()  # the diary's emails go out
+    frozen_clock.move_to(FROZEN_NOW + timedelta(seconds=5))
     page = phone.new_page()
     sign_in(page, live_server, lived_in.new_york.email)
     bar = page.get_by_role("navigation", name="Main")
@@ -263,6 +280,7 @@ def test_the_bottom_bar_and_the_notifications_page_on_a_phone(phone, live_server
     expect(page.get_by_text("not asked to show notifications on this device")).to_be_visible()
     assert fits_the_screen(page)
     assert_accessible(page)
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, "phone-notifications", full_page=False)
 
 
@@ -279,7 +297,7 @@ def test_the_notifications_page_at_desktop_width(page: Page, live_server, lived_
 def test_an_iphone_is_shown_how_to_add_peerakeet_to_its_home_screen(
     browser: Browser, live_server, lived_in
 ):
-    context = browser.new_context(**PHONE, user_agent=IPHONE_SAFARI)
+    context = phone_context(browser, IPHONE_SAFARI)
     page = context.new_page()
     sign_in(page, live_server, lived_in.new_york.email)
 
@@ -287,9 +305,8 @@ def test_an_iphone_is_shown_how_to_add_peerakeet_to_its_home_screen(
     expect(offer.get_by_text("Add to Home Screen")).to_be_visible()
     expect(offer.get_by_role("button", name="Install Peerakeet")).to_be_hidden()
     assert_accessible(page)
-    offer.scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     shot(page, "phone-install-ios", full_page=False)
-
     offer.get_by_role("button", name="Not now").click()
     page.reload()
     expect(offer).to_be_hidden()
@@ -299,7 +316,7 @@ def test_an_iphone_is_shown_how_to_add_peerakeet_to_its_home_screen(
 def test_inside_the_installed_app_there_is_nothing_to_install(
     browser: Browser, live_server, participant
 ):
-    context = browser.new_context(**PHONE, user_agent=IPHONE_SAFARI)
+    context = phone_context(browser, IPHONE_SAFARI)
     # Safari's mark of a page opened from the Home Screen.
     context.add_init_script("Object.defineProperty(navigator, 'standalone', {value: true})")
     page = context.new_page()

@@ -35,12 +35,30 @@
     document.querySelectorAll("button, input, select, textarea").forEach((control) => {
       control.disabled = true;
     });
+    // Join Session and the like need the internet: shown as unavailable, like the buttons.
+    document.querySelectorAll("a.button").forEach((link) => {
+      link.setAttribute("aria-disabled", "true");
+      link.addEventListener("click", (event) => event.preventDefault());
+    });
     // Nothing on the copy asks the server for fresh parts (htmx starts after this script).
     document.querySelectorAll("[hx-get], [hx-post]").forEach((element) => {
       ["hx-get", "hx-post", "hx-trigger"].forEach((name) => element.removeAttribute(name));
     });
-    // Back online: the real page, with whatever changed meanwhile.
-    window.addEventListener("online", () => window.location.reload());
+    // Back online: the real page, with whatever changed meanwhile. The browser may say "online"
+    // before Peerakeet answers (or the server was what was down): ask it first, and keep asking.
+    const RETRY_MS = 5000;
+    let asking = null;
+    const askTheServer = () => {
+      window.clearTimeout(asking);
+      fetch(window.location.href, { method: "HEAD", cache: "no-store", credentials: "same-origin" }).then(
+        () => window.location.reload(),
+        () => {
+          asking = window.setTimeout(askTheServer, RETRY_MS);
+        },
+      );
+    };
+    window.addEventListener("online", askTheServer);
+    if (navigator.onLine) asking = window.setTimeout(askTheServer, RETRY_MS);
   }
 
   // --- Install Peerakeet ---------------------------------------------------------------------
