@@ -19,8 +19,18 @@ from playwright.sync_api import Error as PlaywrightError
 
 from scheduling import services
 from tests.diary import FROZEN_NOW
-from tests.guide.walk import assert_accessible, eventually, fits_the_screen, shot, sign_in
+from tests.guide.walk import (
+    assert_accessible,
+    eventually,
+    fits_the_screen,
+    pill,
+    shot,
+    sign_in,
+    zoom_sign_in_and_allow,
+)
 from tests.worker import run_until_quiet
+from tests.zoom_support import connect
+from zoom_emulator.testing import EmulatorControl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 IPHONE_SAFARI = (
@@ -313,12 +323,17 @@ def test_an_iphone_is_shown_how_to_add_peerakeet_to_its_home_screen(
     context.close()
 
 
+def installed_app(browser: Browser) -> BrowserContext:
+    """An iPhone's Peerakeet opened from the Home Screen (Safari's navigator.standalone)."""
+    context = phone_context(browser, IPHONE_SAFARI)
+    context.add_init_script("Object.defineProperty(navigator, 'standalone', {value: true})")
+    return context
+
+
 def test_inside_the_installed_app_there_is_nothing_to_install(
     browser: Browser, live_server, participant
 ):
-    context = phone_context(browser, IPHONE_SAFARI)
-    # Safari's mark of a page opened from the Home Screen.
-    context.add_init_script("Object.defineProperty(navigator, 'standalone', {value: true})")
+    context = installed_app(browser)
     page = context.new_page()
     sign_in(page, live_server, participant.email)
 
@@ -343,3 +358,38 @@ def test_where_the_browser_can_install_the_app_it_offers_to(phone, live_server, 
 
     assert page.evaluate("window.prompted === true")
     expect(page.get_by_text("Add to Home Screen")).to_be_hidden()
+
+
+def test_inside_the_installed_app_connect_goes_to_zoom_and_comes_back(
+    browser: Browser, live_server, live_emulator: EmulatorControl, peer
+):
+    context = installed_app(browser)
+    page = context.new_page()
+    popups: list[Page] = []
+    context.on("page", lambda opened: popups.append(opened))
+    sign_in(page, live_server, peer.email)
+
+    pill(page).get_by_role("button", name="Connect").click()
+    zoom_sign_in_and_allow(page)
+
+    expect(page.get_by_role("heading", name="Schedule", exact=True)).to_be_visible()
+    assert page.url == f"{live_server.url}/schedule/"
+    expect(pill(page)).to_contain_text("Zoom: Connected")
+    assert popups == []  # a popup would lose its way back to the app
+    context.close()
+
+
+def test_connected_in_the_system_browser_the_app_learns_it_by_itself(
+    browser: Browser, live_server, live_emulator: EmulatorControl, peer
+):
+    context = installed_app(browser)
+    page = context.new_page()
+    sign_in(page, live_server, peer.email)
+    expect(pill(page)).to_contain_text("Zoom: Not connected")
+
+    connect(peer, live_emulator)  # finished elsewhere: the app was not the window that did it
+    with page.expect_request(lambda r: r.url.endswith("/schedule/sessions/")):
+        page.evaluate("window.dispatchEvent(new Event('focus'))")  # the app is back in front
+
+    expect(pill(page)).to_contain_text("Zoom: Connected")
+    context.close()
