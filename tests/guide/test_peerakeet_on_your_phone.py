@@ -150,6 +150,7 @@ def test_offline_a_page_never_kept_says_so(phone, live_server, lived_in):
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
 
     expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("link", name="See your Schedule").click()
     expect(page.get_by_text("You are offline.")).to_be_visible()
 
@@ -392,4 +393,19 @@ def test_connected_in_the_system_browser_the_app_learns_it_by_itself(
         page.evaluate("window.dispatchEvent(new Event('focus'))")  # the app is back in front
 
     expect(pill(page)).to_contain_text("Zoom: Connected")
+    context.close()
+
+
+def test_on_a_computer_the_offline_copy_reads_the_same(browser: Browser, live_server, lived_in):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, live_server, lived_in.peer.email)
+    controlled(page)
+
+    context.set_offline(True)
+    page.reload()
+
+    expect(page.get_by_text("You are offline.")).to_be_visible()
+    expect(page.get_by_role("button", name="Accept").first).to_be_disabled()
+    assert_accessible(page)
     context.close()
