@@ -14,6 +14,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -85,9 +86,14 @@ def shell_urls() -> list[str]:
     return [static(path) for path in SHELL_STATIC] + [reverse("offline")]
 
 
-@cache
 def shell_version() -> str:
-    """A digest of the worker's own code and every file it caches: any change, a new version."""
+    """A digest of the worker's own code and every file it caches: any change, a new version.
+    Read once per process in production (files change only with a deploy); on every request
+    while developing, so an edited stylesheet reaches the page at its next load."""
+    return _digest() if settings.DEBUG else _deployed_digest()
+
+
+def _digest() -> str:
     digest = hashlib.sha256()
     for path in [str(WORKER), *(finders.find(p) for p in SHELL_STATIC)]:
         if isinstance(path, str):
@@ -95,6 +101,9 @@ def shell_version() -> str:
                 digest.update(source.read())
     digest.update(json.dumps(shell_urls()).encode())
     return digest.hexdigest()[:12]
+
+
+_deployed_digest = cache(_digest)
 
 
 @require_GET

@@ -134,3 +134,18 @@ def test_the_notifications_page_needs_a_signed_in_person(client: Client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/sign-in/")
+
+
+def test_while_developing_an_edited_stylesheet_is_a_new_worker(
+    client: Client, settings, tmp_path: Path
+):
+    stylesheet = tmp_path / "peerakeet" / "app.css"
+    stylesheet.parent.mkdir()
+    stylesheet.write_text("body { color: black; }")
+    settings.STATICFILES_DIRS = [tmp_path]  # found before the app's own copy
+    settings.DEBUG = True
+    before = client.get("/sw.js").content
+
+    stylesheet.write_text("body { color: navy; }")
+
+    assert client.get("/sw.js").content != before

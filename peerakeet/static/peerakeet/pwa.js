@@ -35,6 +35,8 @@
     document.querySelectorAll("button, input, select, textarea").forEach((control) => {
       control.disabled = true;
     });
+    // "Session scheduled" and the like were news when the page was saved, not now.
+    document.querySelectorAll(".messages").forEach((news) => news.remove());
     // Join Session and the like need the internet: shown as unavailable, like the buttons.
     document.querySelectorAll("a.button").forEach((link) => {
       link.setAttribute("aria-disabled", "true");
