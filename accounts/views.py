@@ -156,6 +156,19 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
+# Signed out, this browser keeps nothing of the person's pages: the installed app's service
+# worker and pwa.js empty its caches on the sign-in page, and this header clears the HTTP cache
+# (https://w3c.github.io/webappsec-clear-site-data/).
+CLEAR_CACHE = '"cache"'
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = CLEAR_CACHE
+        return response
+
+
 class SignInView(auth_views.LoginView):
     """Email and password; "Remember this device" keeps the session past the idle timeout."""
 
@@ -213,4 +226,6 @@ def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
     sign_out_everywhere(user=_user(request))
     logout(request)
     messages.success(request, "You are signed out everywhere: every browser and every app.")
-    return redirect("accounts:login")
+    response = redirect("accounts:login")
+    response["Clear-Site-Data"] = CLEAR_CACHE
+    return response

@@ -321,6 +321,9 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "connect-src": [SELF],
+        # The installable app: its service worker and manifest, from this site only.
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
         "frame-ancestors": [NONE],
         "base-uri": [SELF],
         "object-src": [NONE],

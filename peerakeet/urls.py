@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from peerakeet import views
+from peerakeet import pwa, views
 from peerakeet.views import healthz
 
 admin.site.site_header = "Peerakeet support"
@@ -12,6 +12,11 @@ admin.site.site_title = "Peerakeet support"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The installable app: the worker must sit at the root to control every page.
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("offline/", pwa.offline, name="offline"),
+    path("notifications/", pwa.notifications, name="notifications"),
     path("", RedirectView.as_view(pattern_name="scheduling:schedule", permanent=False)),
     path("accounts/", include("accounts.urls")),
     path("integrations/zoom/", include("zoom.urls")),

@@ -9,7 +9,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from scheduling.models import SupportSession, ZoomMeeting
+from scheduling.models import Notification, SupportSession, ZoomMeeting
 from zoom.models import ZoomConnection
 from zoom.selectors import cut_off, limit_of
 
@@ -333,3 +333,15 @@ def account_notices(peer: User) -> AccountNotices:
 def account_switch(peer: User) -> AccountSwitch | None:
     """What moving to the connected Zoom account would change, before the peer confirms it."""
     return account_notices(peer).switch
+
+
+RECENT_NOTIFICATIONS = 20
+
+
+def recent_notifications(user: User, *, limit: int = RECENT_NOTIFICATIONS) -> list[Notification]:
+    """What Peerakeet told this person lately, newest first, for the Notifications page."""
+    return list(
+        Notification.objects.filter(recipient=user)
+        .select_related("session")
+        .order_by("-created_at", "-pk")[:limit]
+    )

@@ -6,6 +6,12 @@
 // the popup is blocked, the same tab goes to Zoom and the callback brings it back to Schedule.
 // The pill re-reads its state (database only) while a popup is open, when the popup reports
 // success, and whenever the page regains focus; on success the session lists re-read theirs.
+//
+// Inside the installed app (display-mode standalone) a popup is not a window beside the app:
+// Android opens it as a separate tab and iOS in a sheet, and neither keeps the opener. There the
+// app itself goes to Zoom and the callback brings it back to Schedule, which shows Connected.
+// Should the system browser have finished it instead, the pill re-reads its state when the app
+// is back in front, and a pill that turns Connected refreshes the session lists too.
 "use strict";
 (function () {
   const POLL_MS = 2500;
@@ -47,8 +53,14 @@
     return (await response.json()).authorize_url;
   }
 
+  function standalone() {
+    return window.matchMedia("(display-mode: standalone)").matches || window.navigator.standalone === true;
+  }
+
   function connect(form) {
-    const popup = window.open("about:blank", "peerakeet-zoom-connect", "popup,width=620,height=760");
+    const popup = standalone()
+      ? null
+      : window.open("about:blank", "peerakeet-zoom-connect", "popup,width=620,height=760");
     const mode = popup ? "popup" : "tab";
     authorizeUrl(form, mode).then(
       (url) => {
@@ -76,7 +88,9 @@
 
   // Connected: the pill re-reads its state, and the Schedule page's session lists re-read
   // theirs (sessions that waited for Zoom are being prepared now).
+  let announced = false; // the lists were told already: the pill's swap need not tell them again
   function connected() {
+    announced = true;
     refresh();
     if (window.htmx) window.htmx.trigger(document.body, "zoom-connected");
   }
@@ -97,12 +111,25 @@
 
   // Keep keyboard focus in the pill when its buttons are swapped (Disconnect -> Connect).
   let focusWasInPill = false;
+  let wasConnected = false;
+  function isConnected(target) {
+    return Boolean(target && target.querySelector(".pill-connected"));
+  }
   document.addEventListener("htmx:beforeSwap", (event) => {
     const target = pill();
     focusWasInPill = Boolean(target && event.detail.target === target && target.contains(document.activeElement));
+    wasConnected = Boolean(target && event.detail.target === target && isConnected(target));
   });
   document.addEventListener("htmx:afterSwap", (event) => {
     const target = pill();
+    // Connected elsewhere (the system browser, another tab): the lists learn it from the pill.
+    if (target && event.detail.target === target) {
+      if (!wasConnected && isConnected(target) && !announced) {
+        stopPolling();
+        window.htmx.trigger(document.body, "zoom-connected");
+      }
+      announced = false;
+    }
     if (focusWasInPill && target && event.detail.target === target) {
       const button = target.querySelector("button");
       if (button) button.focus();
