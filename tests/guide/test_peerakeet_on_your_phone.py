@@ -11,6 +11,7 @@ import json
 import struct
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +39,7 @@ IPHONE_SAFARI = (
     "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
 )
 CACHE_NAMES = "caches.keys()"
+APP_CSS = Path(__file__).resolve().parents[2] / "peerakeet" / "static" / "peerakeet" / "app.css"
 NOTIFICATIONS = """navigator.serviceWorker.ready
   .then((registration) => registration.getNotifications())
   .then((shown) => shown.map((n) => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url,
@@ -106,6 +108,33 @@ def test_the_worker_controls_the_page_after_a_reload(phone, live_server, partici
     names = page.evaluate(CACHE_NAMES)
     assert any(name.startswith("peerakeet-shell-") for name in names)
     assert any(name.startswith("peerakeet-pages-") for name in names)
+
+
+def test_a_new_version_replaces_the_old_caches(
+    phone, live_server, participant, settings, tmp_path: Path
+):
+    # A copy of the stylesheet, found before the app's own; while developing, the worker's
+    # version is read on each request (peerakeet/pwa.py).
+    stylesheet = tmp_path / "peerakeet" / "app.css"
+    stylesheet.parent.mkdir()
+    stylesheet.write_text(APP_CSS.read_text())
+    settings.STATICFILES_DIRS = [tmp_path]
+    settings.DEBUG = True
+    page = phone.new_page()
+    sign_in(page, live_server, participant.email)
+    controlled(page)
+    before = set(page.evaluate(CACHE_NAMES))
+
+    stylesheet.write_text(APP_CSS.read_text() + "\n.deployed { color: inherit; }\n")
+    page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+
+    for _ in range(100):
+        after = set(page.evaluate(CACHE_NAMES))
+        if after and not after & before:
+            break
+        page.wait_for_timeout(100)
+    assert not after & before  # activate dropped every cache of the old version
+    assert any(name.startswith("peerakeet-shell-") for name in after)
 
 
 def test_offline_the_last_schedule_seen_is_shown_read_only(

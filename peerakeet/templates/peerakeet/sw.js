@@ -7,8 +7,9 @@
 // - the last Schedule page seen, only to show it read-only, with an "offline" notice, when the
 //   network is gone. Every page, the Schedule page too, comes from the network whenever it can:
 //   a session page is never shown from a copy.
-// Sign-out empties every cache (the sign-in page it lands on tells this worker and runs
-// caches.delete itself), and the server's sign-out response says Clear-Site-Data: "cache".
+// Sign-out empties every cache: this worker does when it fetches the sign-in page that sign-out
+// lands on, pwa.js does again on that page, and the server's sign-out response says
+// Clear-Site-Data: "cache" for the browser's HTTP cache.
 //
 // It also shows Web Push notifications ({"title", "body", "url", "tag"}) and opens their page
 // when one is clicked: only a path on this site, never an address from elsewhere.
@@ -45,10 +46,6 @@ async function dropCachesExcept(keep) {
 async function dropAllCaches() {
   await dropCachesExcept([]);
 }
-
-self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "signed-out") event.waitUntil(dropAllCaches());
-});
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
@@ -164,9 +161,13 @@ self.openNotification = async function openNotification(notification) {
   const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
   const showing = windows.find((client) => client.url === target);
   if (showing) return showing.focus();
-  if (windows.length > 0) {
-    const client = await windows[0].navigate(target);
-    return client ? client.focus().catch(() => client) : null;
+  for (const client of windows) {
+    try {
+      const moved = await client.navigate(target); // only a window this worker controls moves
+      if (moved) return moved.focus().catch(() => moved);
+    } catch (notOurs) {
+      // try the next window
+    }
   }
   return self.clients.openWindow(target);
 };
