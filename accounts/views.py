@@ -206,6 +206,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "nav": "preferences",
         "devices": tokens_in_use(user),
         "push_devices": push_devices(user),
+        "push_public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY,
     }
     with timezone.override(user.time_zone):
         return render(request, "accounts/preferences.html", context, status=status)
