@@ -7,7 +7,7 @@ from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router, Status
+from ninja import Path, Router, Status
 
 from accounts import throttles
 from accounts.models import User
@@ -15,7 +15,7 @@ from accounts.services import HOUR, sign_out_everywhere
 from api.errors import ApiError, ErrorOut
 from api.models import ApiToken
 from api.routes.common import answers, viewer
-from api.schemas import DeviceOut, SignedOutOut, TokenIn, TokenOut, utc
+from api.schemas import DeviceOut, Id, SignedOutOut, TokenIn, TokenOut, utc
 from api.tokens import token_issue, token_revoke, token_revoke_for, tokens_in_use
 
 router = Router(tags=["auth"])
@@ -107,11 +107,11 @@ def list_tokens(request: HttpRequest) -> list[DeviceOut]:
 
 
 @router.delete(
-    "/tokens/{int:token_id}",
+    "/tokens/{token_id}",
     response=answers(ok=(204, None), errors=(404,)),
     summary="Sign a device out: revoke one of your tokens",
 )
-def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+def revoke_token(request: HttpRequest, token_id: Path[Id]) -> Status[None]:
     # Someone else's token, or one already revoked, is "not found": nothing says it exists.
     if not token_revoke_for(user=viewer(request), token_id=token_id):
         raise ApiError(404, "not_found", "You have no signed-in device with this id.")
