@@ -62,13 +62,13 @@ def test_it_rejects_text_with_a_nul_character(as_peer, participant):
 
 @pytest.mark.parametrize("method", ["DELETE", "POST", "PATCH"])
 def test_a_changing_method_to_an_unknown_address_gets_json_not_the_csrf_page(method, peer):
-    # Browsers' CSRF check must not answer for the API: a wrong id in a DELETE (here one the
-    # route's int converter refuses) is "not found", in JSON, as the schema documents.
+    # Browsers' CSRF check must not answer for the API: a change sent to an address that is no
+    # endpoint is "not found", in JSON, like any other wrong address.
     client = Client(enforce_csrf_checks=True)
     token = token_issue(user=peer, name="test").plaintext
 
     response = client.generic(
-        method, "/api/v1/auth/tokens/null,null", HTTP_AUTHORIZATION=f"Bearer {token}"
+        method, "/api/v1/no-such/thing", HTTP_AUTHORIZATION=f"Bearer {token}"
     )
 
     assert response.status_code == 404
