@@ -129,9 +129,9 @@ def queue_session_event(
 ) -> int:
     """Queue ``kind`` about ``session`` for each recipient who wants it, by email and push.
     ``sequence``: the session's calendar sequence when the event happened (default: now).
-    Returns how many emails were queued."""
+    Returns how many emails were queued. A deactivated account is told nothing."""
     sequence = session.calendar_sequence if sequence is None else sequence
-    recipients = list(recipients)
+    recipients = [person for person in recipients if person.is_active]
     push_session_event(session, kind, recipients, sequence=sequence)
     return queue_session_emails(session, kind, recipients, sequence=sequence)
 

@@ -71,9 +71,8 @@ def session_create(
         request_provisioning(session)
         # The peer made it: only the participant is told (one email per event per person).
         # A deactivated participant is booked like anyone (the peer must not learn the
-        # account is off), but is not written to.
-        told = [session.participant] if session.participant.is_active else []
-        notifications.queue_session_event(session, Kind.CONFIRMED, told)
+        # account is off), but is not written to (queue_session_event skips them).
+        notifications.queue_session_event(session, Kind.CONFIRMED, [session.participant])
     return session
 
 

@@ -15,8 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from scheduling.models import SupportSession
-from tests.api.conftest import client_for
+from scheduling.models import Notification, SupportSession
+from scheduling.services import session_cancel, session_reschedule
+from tests.api.conftest import book, client_for
 from tests.personas import make_participant
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +99,17 @@ def test_a_deactivated_person_is_booked_but_not_written_to_and_stays_off(client,
     gone = User.objects.get(email=ADDRESSES["deactivated"])
     assert not gone.is_active
     assert gone.attended_sessions.count() == 1
+
+
+def test_a_person_deactivated_after_booking_hears_nothing_more_of_the_session(peer, participant):
+    session = book(peer, participant, starts_in=timedelta(days=3))
+    participant.is_active = False
+    participant.save()
+    mail.outbox.clear()
+    sent_before = Notification.objects.filter(recipient=participant).count()
+
+    session_reschedule(session=session, by=peer, starts_at=timezone.now() + timedelta(days=4))
+    session_cancel(session=session, by=peer)
+
+    assert [m for m in mail.outbox if participant.email in m.to] == []
+    assert Notification.objects.filter(recipient=participant).count() == sent_before
