@@ -22,6 +22,16 @@ from peerakeet.lib import shared_cache
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_shared_cache() -> None:
+    """A suite run on Redis (REDIS_URL, as CI does) starts from an empty database: counters
+    left by an earlier run within the same hour would otherwise count against this one."""
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        cache.clear()
+
+
 def redis_caches(url: str) -> dict[str, Any]:
     """What settings.py builds from REDIS_URL (the same options: short timeouts)."""
     return {
