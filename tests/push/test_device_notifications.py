@@ -14,14 +14,16 @@ import json
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from peerakeet.lib.vapid import b64url_decode
 from push.models import PushSubscription
-from tests.guide.walk import assert_accessible, fits_the_screen, shot, sign_in
+from tests.guide.walk import fits_the_screen, shot, sign_in
 from tests.push_receiver import PushReceiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+_axe = Axe()
 IPHONE_SAFARI = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
@@ -54,6 +56,15 @@ FAKE_PUSH_MANAGER = """
   };
 })();
 """
+
+
+def assert_accessible(page: Page) -> None:
+    """No axe-core violation at all, of any impact."""
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in _axe.run(page).response["violations"]
+    ]
+    assert found == [], f"{page.url}: " + "\n".join(found)
 
 
 def push_service_in(page: Page, receiver: PushReceiver) -> dict[str, Any]:
@@ -96,8 +107,11 @@ def test_a_person_turns_notifications_on_and_off_on_the_notifications_page(
     assert page.evaluate("sessionStorage.getItem('fake-user-visible-only')") == "true"
     assert_accessible(page)
     assert fits_the_screen(page)
+    expect(turn_off).to_be_focused()  # the pressed button is hidden: the keyboard stays here
     if width < 500:
         page.evaluate("window.scrollTo(0, 0)")
+        # The pointer still rests where "Turn on" was: keep its hover off the picture.
+        page.mouse.move(0, height - 1)
         shot(page, "phone-notifications-on", full_page=False)
 
     turn_off.click()
@@ -108,9 +122,11 @@ def test_a_person_turns_notifications_on_and_off_on_the_notifications_page(
     assert page.evaluate("sessionStorage.getItem('fake-unsubscribed')") == "yes"
 
 
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
 def test_preferences_turns_this_device_on_and_lists_it_then_off_again(
-    page: Page, live_server, participant, receiver
+    page: Page, live_server, participant, receiver, width, height
 ):
+    page.set_viewport_size({"width": width, "height": height})
     page.context.grant_permissions(["notifications"], origin=live_server.url)
     info = push_service_in(page, receiver)
     sign_in(page, live_server, participant.email)
@@ -129,6 +145,8 @@ def test_preferences_turns_this_device_on_and_lists_it_then_off_again(
     expect(page.get_by_text("No device gets notifications yet.")).to_be_visible()
     expect(page.get_by_role("button", name="Turn on notifications on this device")).to_be_visible()
     assert stored(participant) == []
+    assert_accessible(page)
+    assert fits_the_screen(page)
 
 
 def test_refused_permission_is_explained_and_nothing_is_stored(

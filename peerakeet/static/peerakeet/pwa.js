@@ -17,11 +17,12 @@
   }
 
   // --- The service worker --------------------------------------------------------------------
-  if ("serviceWorker" in navigator && body.dataset.serviceWorker) {
-    navigator.serviceWorker.register(body.dataset.serviceWorker, { scope: "/" }).catch(() => {
-      // No worker (private mode, an old browser): the site works as it always did, online.
-    });
-  }
+  // Resolves to the registration, or null: no worker (private mode, an old browser), and the site
+  // works as it always did, online (without notifications).
+  const registered =
+    "serviceWorker" in navigator && body.dataset.serviceWorker
+      ? navigator.serviceWorker.register(body.dataset.serviceWorker, { scope: "/" }).catch(() => null)
+      : Promise.resolve(null);
 
   // Signed out, however it happened: nothing private stays on this device.
   if (body.dataset.signedIn !== "true" && "caches" in window) {
@@ -151,8 +152,11 @@
         window.location.reload();
         return;
       }
+      on.disabled = off.disabled = false;
       showing(subscribed);
       say(words);
+      // The button just pressed is hidden now: keep the keyboard's place on the one shown instead.
+      (subscribed ? off : on).focus();
     }
 
     async function turnOn() {
@@ -161,10 +165,16 @@
         return;
       }
       const registration = await navigator.serviceWorker.ready;
-      current = await registration.pushManager.subscribe({
-        userVisibleOnly: true,
-        applicationServerKey: keyBytes(push.dataset.pushKey),
-      });
+      const options = { userVisibleOnly: true, applicationServerKey: keyBytes(push.dataset.pushKey) };
+      try {
+        current = await registration.pushManager.subscribe(options);
+      } catch (problem) {
+        // Subscribed earlier with another key (Peerakeet's key was replaced): start afresh.
+        const old = problem.name === "InvalidStateError" && (await registration.pushManager.getSubscription());
+        if (!old) throw problem;
+        await old.unsubscribe();
+        current = await registration.pushManager.subscribe(options);
+      }
       await tell(push.dataset.subscribeUrl, current.toJSON());
       done("Notifications are on for this device.", true);
     }
@@ -199,7 +209,12 @@
     } else {
       whenClicked(on, turnOn, "Notifications could not be turned on here. Try again, or use another browser.");
       whenClicked(off, turnOff, "Notifications could not be turned off here. Try again.");
-      navigator.serviceWorker.ready
+      const cannot = () => say("This browser cannot get notifications from Peerakeet.");
+      registered
+        .then((registration) => {
+          if (!registration) throw new Error("no service worker");
+          return navigator.serviceWorker.ready;
+        })
         .then((registration) => registration.pushManager.getSubscription())
         .then((subscription) => {
           const allowed = window.Notification.permission;
@@ -211,7 +226,8 @@
           } else {
             say(current ? "Notifications are on for this device." : "Notifications are off for this device.");
           }
-        });
+        })
+        .catch(cannot);
     }
   }
 })();
