@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from peerakeet.lib.vapid import b64url_decode
 from push.models import PushSubscription
 from tests.guide.walk import fits_the_screen, shot, sign_in
+from tests.push.conftest import subscribe
 from tests.push_receiver import PushReceiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,16 +32,20 @@ IPHONE_SAFARI = (
 # The browser's PushManager as a push service would make it: subscribe() returns the test's
 # subscription (and remembers the key it was asked for), getSubscription() finds it again after
 # a reload, unsubscribe() forgets it. sessionStorage keeps it across the Preferences reload.
+# ``previous``, when given, is a subscription this browser already had (under ``previous.key``).
 FAKE_PUSH_MANAGER = """
 (() => {
   if (typeof window === "undefined" || !("PushManager" in window)) return;
   const json = %s;
-  const subscription = () => ({
-    endpoint: json.endpoint,
-    toJSON: () => json,
+  const previous = %s;
+  const subscription = (info, key, flag) => ({
+    endpoint: info.endpoint,
+    options: { applicationServerKey: new Uint8Array(key).buffer, userVisibleOnly: true },
+    toJSON: () => info,
     unsubscribe: async () => {
-      sessionStorage.removeItem("fake-subscribed");
-      sessionStorage.setItem("fake-unsubscribed", "yes");
+      sessionStorage.removeItem(flag);
+      const gone = flag === "fake-subscribed" ? "fake-unsubscribed" : "fake-previous-gone";
+      sessionStorage.setItem(gone, "yes");
       return true;
     },
   });
@@ -49,10 +54,16 @@ FAKE_PUSH_MANAGER = """
     sessionStorage.setItem("fake-key", JSON.stringify(key));
     sessionStorage.setItem("fake-user-visible-only", String(options.userVisibleOnly));
     sessionStorage.setItem("fake-subscribed", "yes");
-    return subscription();
+    return subscription(json, key, "fake-subscribed");
   };
   PushManager.prototype.getSubscription = async function () {
-    return sessionStorage.getItem("fake-subscribed") ? subscription() : null;
+    if (sessionStorage.getItem("fake-subscribed")) {
+      return subscription(json, JSON.parse(sessionStorage.getItem("fake-key")), "fake-subscribed");
+    }
+    if (previous && !sessionStorage.getItem("fake-previous-gone")) {
+      return subscription(previous.json, previous.key, "fake-previous");
+    }
+    return null;
   };
 })();
 """
@@ -67,10 +78,12 @@ def assert_accessible(page: Page) -> None:
     assert found == [], f"{page.url}: " + "\n".join(found)
 
 
-def push_service_in(page: Page, receiver: PushReceiver) -> dict[str, Any]:
+def push_service_in(
+    page: Page, receiver: PushReceiver, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Give ``page`` a push service that hands out a new device of ``receiver``."""
     info = receiver.subscription(receiver.new_device())
-    page.add_init_script(FAKE_PUSH_MANAGER % json.dumps(info))
+    page.add_init_script(FAKE_PUSH_MANAGER % (json.dumps(info), json.dumps(previous)))
     return info
 
 
@@ -212,3 +225,41 @@ def test_the_notifications_page_without_a_vapid_key_offers_no_button(
         "This browser cannot get notifications from Peerakeet."
     )
     expect(page.get_by_role("button", name="Turn on notifications on this device")).to_be_hidden()
+
+
+def test_a_device_subscribed_under_a_replaced_key_subscribes_again_when_opened(
+    page: Page, live_server, participant, receiver, settings
+):
+    """The operators replaced the VAPID pair (docs/operations.md): the old subscription's pushes
+    would be refused, so opening the page subscribes again with the new key, without asking."""
+    page.context.grant_permissions(["notifications"], origin=live_server.url)
+    old = subscribe(receiver, participant, label="Chrome on Linux")
+    old_info = receiver.subscription(old)
+    other_key = list(b"\x04" + bytes(range(64)))  # a P-256 point's length, not our key
+    info = push_service_in(page, receiver, previous={"json": old_info, "key": other_key})
+    sign_in(page, live_server, participant.email)
+
+    page.goto(f"{live_server.url}/notifications/")
+
+    expect(page.get_by_role("status")).to_have_text("Notifications are on for this device.")
+    expect(page.get_by_role("button", name="Turn off on this device")).to_be_visible()
+    assert [endpoint for endpoint, _, _ in stored(participant)] == [info["endpoint"]]
+    key = page.evaluate("JSON.parse(sessionStorage.getItem('fake-key'))")
+    assert bytes(key) == b64url_decode(settings.WEBPUSH_VAPID_PUBLIC_KEY)
+    assert page.evaluate("sessionStorage.getItem('fake-previous-gone')") == "yes"
+
+
+def test_a_device_subscribed_under_the_current_key_is_left_alone(
+    page: Page, live_server, participant, receiver, settings
+):
+    page.context.grant_permissions(["notifications"], origin=live_server.url)
+    old = subscribe(receiver, participant, label="Chrome on Linux")
+    ours = list(b64url_decode(settings.WEBPUSH_VAPID_PUBLIC_KEY))
+    push_service_in(page, receiver, previous={"json": receiver.subscription(old), "key": ours})
+    sign_in(page, live_server, participant.email)
+
+    page.goto(f"{live_server.url}/notifications/")
+
+    expect(page.get_by_role("status")).to_have_text("Notifications are on for this device.")
+    assert [endpoint for endpoint, _, _ in stored(participant)] == [receiver.endpoint(old)]
+    assert page.evaluate("sessionStorage.getItem('fake-subscribed')") is None

@@ -159,6 +159,22 @@
       (subscribed ? off : on).focus();
     }
 
+    // Subscribed under a key Peerakeet no longer signs with (the operators replaced the pair, see
+    // docs/operations.md): the push service refuses those pushes. Permission is granted already,
+    // so the page subscribes afresh, without asking, and tells Peerakeet.
+    async function renewed(registration, subscription) {
+      const key = subscription && subscription.options && subscription.options.applicationServerKey;
+      if (!key || window.Notification.permission !== "granted") return subscription;
+      const wanted = keyBytes(push.dataset.pushKey);
+      const had = new Uint8Array(key);
+      if (had.length === wanted.length && had.every((byte, i) => byte === wanted[i])) return subscription;
+      await tell(push.dataset.unsubscribeUrl, { endpoint: subscription.endpoint });
+      await subscription.unsubscribe();
+      const fresh = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: wanted });
+      await tell(push.dataset.subscribeUrl, fresh.toJSON());
+      return fresh;
+    }
+
     async function turnOn() {
       if ((await window.Notification.requestPermission()) !== "granted") {
         say(BLOCKED);
@@ -215,7 +231,9 @@
           if (!registration) throw new Error("no service worker");
           return navigator.serviceWorker.ready;
         })
-        .then((registration) => registration.pushManager.getSubscription())
+        .then((registration) =>
+          registration.pushManager.getSubscription().then((subscription) => renewed(registration, subscription)),
+        )
         .then((subscription) => {
           const allowed = window.Notification.permission;
           current = allowed === "granted" ? subscription : null;
