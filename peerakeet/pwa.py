@@ -140,5 +140,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "peerakeet/notifications.html",
-            {"nav": "notifications", "recent": recent_notifications(user)},
+            {
+                "nav": "notifications",
+                "recent": recent_notifications(user),
+                "push_public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY,
+            },
         )

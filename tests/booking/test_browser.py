@@ -1,7 +1,11 @@
 """Booking in a real browser, on a lived-in diary: a participant finds a peer, filters, picks a
 slot and sees it requested (or confirmed, with its Zoom meeting); a visitor comes through the
 booking link and sign-up back to the slot; a peer sets their hours and sees the booking.
-Screenshots for docs/user-guide.md ("Booking a session"), and axe on every booking page."""
+Screenshots for docs/user-guide.md ("Booking a session"), and axe on every booking page.
+
+Every test starts at tests.diary.FROZEN_NOW (the guide walk's frozen_clock, ticking): the open
+times, the dates on the pages and so the screenshots are the same on every run, whatever the
+real time. The pages' own scripts never read the browser's clock."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from booking.services import slot_book
 from scheduling import services
 from scheduling.models import SupportSession
 from tests.booking.conftest import at, open_hours
-from tests.guide.conftest import worker  # noqa: F401 (the task worker fixture)
+from tests.guide.conftest import frozen_clock, worker  # noqa: F401 (autouse clock; the worker)
 from tests.guide.walk import fits_the_screen, shot, sign_in
 from tests.personas import PASSWORD, make_peer
 from tests.security.test_verified_accounts import link_in

@@ -317,7 +317,7 @@ def test_the_bottom_bar_and_the_notifications_page_on_a_phone(
 
     expect(page.get_by_role("heading", name="Notifications", exact=True)).to_be_visible()
     expect(bar.get_by_role("link", name="Notifications")).to_have_attribute("aria-current", "page")
-    expect(page.get_by_text("not asked to show notifications on this device")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Notifications are off for this device.")
     assert fits_the_screen(page)
     assert_accessible(page)
     page.evaluate("window.scrollTo(0, 0)")

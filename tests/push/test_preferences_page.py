@@ -10,7 +10,6 @@ import time_machine
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from peerakeet.lib.vapid import b64url_decode
 from push.models import PushSubscription
 from tests.diary import FROZEN_NOW
 from tests.guide.walk import assert_accessible, fits_the_screen, shot, sign_in
@@ -137,35 +136,3 @@ def test_the_preferences_page_is_accessible_with_devices(
     assert fits_the_screen(page)
     if width < 500:
         shot(page, "preferences-reminders-phone")
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_a_browser_turns_its_notifications_on_from_the_preferences_page(
-    page: Page, live_server, participant, receiver, settings
-):
-    """Our page script against the browser's push API. Chromium's own subscribe() asks Google's
-    push service for an endpoint (no network here), so the page gets the browser side of a
-    subscription from the test's push service instead; everything after it is real."""
-    device = receiver.new_device()
-    page.context.grant_permissions(["notifications"], origin=live_server.url)
-    page.add_init_script(
-        f"const subscription = {json.dumps(receiver.subscription(device))};"
-        "const registration = {pushManager: {subscribe: async (options) => {"
-        "  sessionStorage.setItem('key', JSON.stringify(Array.from(options.applicationServerKey)));"
-        "  return {toJSON: () => subscription};"
-        "}}};"
-        "Object.defineProperty(navigator.serviceWorker, 'ready', {get: () =>"
-        " Promise.resolve(registration)});"
-    )
-    sign_in(page, live_server, participant.email)
-    page.goto(f"{live_server.url}/accounts/preferences/")
-
-    page.get_by_role("button", name="Turn on notifications on this device").click()
-
-    expect(page.get_by_role("button", name="Stop notifications on Chrome on Linux")).to_be_visible()
-    [stored] = PushSubscription.objects.filter(user=participant)
-    assert stored.endpoint == receiver.endpoint(device)
-    key = page.evaluate("JSON.parse(sessionStorage.getItem('key'))")  # kept across the reload
-    assert bytes(key) == b64url_decode(settings.WEBPUSH_VAPID_PUBLIC_KEY)
-    assert_accessible(page)

@@ -17,11 +17,12 @@
   }
 
   // --- The service worker --------------------------------------------------------------------
-  if ("serviceWorker" in navigator && body.dataset.serviceWorker) {
-    navigator.serviceWorker.register(body.dataset.serviceWorker, { scope: "/" }).catch(() => {
-      // No worker (private mode, an old browser): the site works as it always did, online.
-    });
-  }
+  // Resolves to the registration, or null: no worker (private mode, an old browser), and the site
+  // works as it always did, online (without notifications).
+  const registered =
+    "serviceWorker" in navigator && body.dataset.serviceWorker
+      ? navigator.serviceWorker.register(body.dataset.serviceWorker, { scope: "/" }).catch(() => null)
+      : Promise.resolve(null);
 
   // Signed out, however it happened: nothing private stays on this device.
   if (body.dataset.signedIn !== "true" && "caches" in window) {
@@ -109,21 +110,142 @@
     if (isIOS()) show("[data-install-ios]");
   }
 
-  // --- This device, on the Notifications page ------------------------------------------------
-  const status = document.querySelector("[data-device-notifications]");
-  if (status) {
-    let words;
-    if (!("Notification" in window) || !("serviceWorker" in navigator)) {
-      words = isIOS() && !standalone()
-        ? "On an iPhone or iPad, notifications come to Peerakeet once it is on your Home Screen (see Install Peerakeet below)."
-        : "This browser cannot show notifications from Peerakeet.";
-    } else {
-      words = {
-        granted: "Notifications are allowed on this device.",
-        denied: "Notifications are blocked on this device. You can allow them in your browser's site settings.",
-        default: "Peerakeet has not asked to show notifications on this device yet.",
-      }[window.Notification.permission];
+  // --- Notifications on this device (peerakeet/_device_push.html) -----------------------------
+  const push = document.querySelector("[data-device-push]");
+  if (push) {
+    const say = (text) => {
+      push.querySelector("[data-device-push-status]").textContent = text;
+    };
+    const on = push.querySelector("[data-device-push-on]");
+    const off = push.querySelector("[data-device-push-off]");
+    const BLOCKED =
+      "Notifications are blocked for Peerakeet in this browser. To allow them, open the site settings " +
+      "(the icon just left of the web address, or the browser menu, then Settings, then Site settings), " +
+      "set Notifications to Allow for this site, and reload this page.";
+    let current = null; // this browser's PushSubscription, when it has one
+
+    function showing(subscribed) {
+      on.hidden = subscribed;
+      off.hidden = !subscribed;
     }
-    status.textContent = words;
+
+    function keyBytes(base64url) {
+      const base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
+      const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
+      return Uint8Array.from(window.atob(padded), (c) => c.charCodeAt(0));
+    }
+
+    function tell(url, body) {
+      return fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": push.dataset.csrf },
+        body: JSON.stringify(body),
+      }).then((response) => {
+        if (!response.ok) throw new Error(`Peerakeet answered ${response.status}`);
+      });
+    }
+
+    function done(words, subscribed) {
+      // A page that lists the devices shows the change in its list.
+      if (push.hasAttribute("data-device-push-reload")) {
+        window.location.reload();
+        return;
+      }
+      on.disabled = off.disabled = false;
+      showing(subscribed);
+      say(words);
+      // The button just pressed is hidden now: keep the keyboard's place on the one shown instead.
+      (subscribed ? off : on).focus();
+    }
+
+    // Subscribed under a key Peerakeet no longer signs with (the operators replaced the pair, see
+    // docs/operations.md): the push service refuses those pushes. Permission is granted already,
+    // so the page subscribes afresh, without asking, and tells Peerakeet.
+    async function renewed(registration, subscription) {
+      const key = subscription && subscription.options && subscription.options.applicationServerKey;
+      if (!key || window.Notification.permission !== "granted") return subscription;
+      const wanted = keyBytes(push.dataset.pushKey);
+      const had = new Uint8Array(key);
+      if (had.length === wanted.length && had.every((byte, i) => byte === wanted[i])) return subscription;
+      await tell(push.dataset.unsubscribeUrl, { endpoint: subscription.endpoint });
+      await subscription.unsubscribe();
+      const fresh = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: wanted });
+      await tell(push.dataset.subscribeUrl, fresh.toJSON());
+      return fresh;
+    }
+
+    async function turnOn() {
+      if ((await window.Notification.requestPermission()) !== "granted") {
+        say(BLOCKED);
+        return;
+      }
+      const registration = await navigator.serviceWorker.ready;
+      const options = { userVisibleOnly: true, applicationServerKey: keyBytes(push.dataset.pushKey) };
+      try {
+        current = await registration.pushManager.subscribe(options);
+      } catch (problem) {
+        // Subscribed earlier with another key (Peerakeet's key was replaced): start afresh.
+        const old = problem.name === "InvalidStateError" && (await registration.pushManager.getSubscription());
+        if (!old) throw problem;
+        await old.unsubscribe();
+        current = await registration.pushManager.subscribe(options);
+      }
+      await tell(push.dataset.subscribeUrl, current.toJSON());
+      done("Notifications are on for this device.", true);
+    }
+
+    async function turnOff() {
+      if (current) {
+        await tell(push.dataset.unsubscribeUrl, { endpoint: current.endpoint });
+        await current.unsubscribe();
+        current = null;
+      }
+      done("Notifications are off for this device.", false);
+    }
+
+    function whenClicked(button, action, failure) {
+      button.addEventListener("click", () => {
+        on.disabled = off.disabled = true;
+        say("One moment…");
+        action()
+          .catch(() => say(failure))
+          .finally(() => {
+            on.disabled = off.disabled = false;
+          });
+      });
+    }
+
+    const supported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+    if (isIOS() && !standalone()) {
+      // Apple gives notifications only to an app on the Home Screen, and Safari's tabs no PushManager.
+      say("Install Peerakeet to your Home Screen to get notifications: tap Share, then Add to Home Screen, and open Peerakeet from there.");
+    } else if (!supported || !push.dataset.pushKey) {
+      say("This browser cannot get notifications from Peerakeet.");
+    } else {
+      whenClicked(on, turnOn, "Notifications could not be turned on here. Try again, or use another browser.");
+      whenClicked(off, turnOff, "Notifications could not be turned off here. Try again.");
+      const cannot = () => say("This browser cannot get notifications from Peerakeet.");
+      registered
+        .then((registration) => {
+          if (!registration) throw new Error("no service worker");
+          return navigator.serviceWorker.ready;
+        })
+        .then((registration) =>
+          registration.pushManager.getSubscription().then((subscription) => renewed(registration, subscription)),
+        )
+        .then((subscription) => {
+          const allowed = window.Notification.permission;
+          current = allowed === "granted" ? subscription : null;
+          showing(Boolean(current));
+          if (allowed === "denied") {
+            on.hidden = true;
+            say(BLOCKED);
+          } else {
+            say(current ? "Notifications are on for this device." : "Notifications are off for this device.");
+          }
+        })
+        .catch(cannot);
+    }
   }
 })();
