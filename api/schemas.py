@@ -48,6 +48,11 @@ Note = Annotated[
     Field(max_length=_field_length("private_note"), pattern=NO_NUL),
     AfterValidator(_storable),
 ]
+Reason = Annotated[
+    str,
+    Field(max_length=_field_length("call_off_reason"), pattern=NO_NUL),
+    AfterValidator(_storable),
+]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Duration = Annotated[int, Field(ge=MIN_DURATION, le=MAX_DURATION)]
 StartsAt = Annotated[
@@ -131,6 +136,12 @@ class SessionRequestIn(Schema):
 class RescheduleIn(Schema):
     starts_at: StartsAt
     duration_minutes: Duration | None = Field(None, description="Omit to keep the length.")
+
+
+class CallOffIn(Schema):
+    reason: Reason = Field(
+        "", description="Optional: a word for the other person, put in the email they get."
+    )
 
 
 class ManualLinkIn(Schema):

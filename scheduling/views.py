@@ -13,7 +13,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.permissions import certified_peer_required
@@ -260,20 +260,56 @@ ACTIONS: dict[str, tuple[Callable[..., SupportSession], str]] = {
 }
 
 
+# Calling a session off is asked once, on a page of its own (a <dialog> when JavaScript runs),
+# with an optional word for the other person.
+ASKED = {"cancel", "decline"}
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def session_action(request: HttpRequest, session_id: int, action: str) -> HttpResponse:
     session = _member_session(request, session_id)
-    if action not in ACTIONS:
+    if action not in ACTIONS or (request.method == "GET" and action not in ASKED):
         raise Http404("No such action")
+    if request.method == "GET":
+        return _ask(request, session, action)
     service, done = ACTIONS[action]
+    extra = {"reason": request.POST.get("reason", "")} if action in ASKED else {}
     try:
-        service(session=session, by=_user(request))
+        service(session=session, by=_user(request), **extra)
     except services.SessionError as error:
+        if error.code == "bad_reason":  # keep what they wrote, and say what to change
+            return _ask(request, session, action, error=" ".join(error.messages), status=400)
         messages.error(request, " ".join(error.messages))
         return _back(request, session, status=409)
     messages.success(request, done)
     return _back(request, session)
+
+
+def _ask(
+    request: HttpRequest,
+    session: SupportSession,
+    action: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    other = session.participant if session.peer_id == user.pk else session.peer
+    back = "schedule" if request.GET.get("back", request.POST.get("back")) == "schedule" else ""
+    context = {
+        "nav": "schedule",
+        "session": session,
+        "action": action,
+        "other": other,
+        "withdraw": session.status == SupportSession.Status.REQUESTED and action == "cancel",
+        "reason": request.POST.get("reason", ""),
+        "max_reason": services.MAX_REASON,
+        "error": error,
+        "back": back,
+    }
+    with timezone.override(user.time_zone):
+        return render(request, "scheduling/ask.html", context, status=status)
 
 
 @certified_peer_required
