@@ -20,6 +20,7 @@ from accounts.permissions import certified_peer_required
 from accounts.services import booking_invite
 from scheduling import services
 from scheduling.agenda import build_agenda
+from scheduling.calendar_links import google_link, outlook_link
 from scheduling.forms import (
     ManualLinkForm,
     RescheduleForm,
@@ -28,10 +29,12 @@ from scheduling.forms import (
 )
 from scheduling.join import JoinRefused, join_target, leaving_for
 from scheduling.models import SupportSession
+from scheduling.notifications import calendar_file
 from scheduling.selectors import (
     Page,
     account_notices,
     is_preparing,
+    join_fallback,
     link_state,
     past_page,
     sessions_for,
@@ -245,6 +248,9 @@ def _render_detail(
         and session.provisioning == SupportSession.Provisioning.FAILED
         and session.wants_zoom_meeting(),
         "join_opens": session.join_window()[0],
+        "fallback": join_fallback(session, user),
+        "google_link": google_link(session),
+        "outlook_link": outlook_link(session),
         "now": timezone.now(),
     }
     with timezone.override(user.time_zone):
@@ -373,6 +379,20 @@ def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
         return _back(request, session, status=409)
     messages.success(request, "Session moved. Everyone has been told, and the link stays the same.")
     return _back(request, session)
+
+
+@login_required
+@require_GET
+def session_calendar(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The session as an .ics file for the viewer's calendar (a confirmed session only)."""
+    session = _member_session(request, session_id)
+    if session.status != SupportSession.Status.CONFIRMED:
+        raise Http404("Only a confirmed session goes in a calendar")
+    sequence = session.calendar_sequence
+    ics = calendar_file(session, _user(request), method="PUBLISH", sequence=sequence)
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="peerakeet-session-{session.pk}.ics"'
+    return response
 
 
 @login_required

@@ -141,9 +141,11 @@ def request_a_session(page: Page, peer: Any, starts_at: datetime, modality: str 
 def answer(page: Page, button: str) -> None:
     """Answer the question Peerakeet asks once before calling something off (Cancel, Decline,
     Disconnect): a dialog over the page when JavaScript runs."""
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_be_visible()
-    dialog.get_by_role("button", name=button).click()
+    in_dialog = page.get_by_role("dialog").get_by_role("button", name=button)
+    on_its_page = page.locator("main [data-ask-body]").get_by_role("button", name=button)
+    control = in_dialog.or_(on_its_page)  # the page itself without JavaScript
+    expect(control).to_be_visible()
+    control.click()
 
 
 def disconnect(page: Page) -> None:
