@@ -151,8 +151,12 @@ class ManualLinkIn(Schema):
 
 
 class LinkOut(Schema):
-    text: str
+    text: str = Field(description="What Peerakeet knows, in the peer's precise words (kept as is).")
     tone: Tone
+    says: str = Field(
+        description="The same, in the viewer's own words, as the dashboard says it (a participant "
+        "reads 'Your session link is ready: Join Session opens Zoom', never 'Manual link')."
+    )
 
 
 class SessionOut(Schema):

@@ -39,6 +39,7 @@ from scheduling import services
 from scheduling.join import JoinRefused, join_target
 from scheduling.models import SupportSession
 from scheduling.selectors import link_state, past_sessions, sessions_for, upcoming_sessions
+from scheduling.wording import link_words
 
 router = Router(tags=["sessions"])
 SessionStatus = SupportSession.Status
@@ -66,7 +67,11 @@ def _common(session: SupportSession, user: User) -> dict[str, Any]:
         "participant": PersonOut(
             id=session.participant.pk, display_name=session.participant.display_name
         ),
-        "link": LinkOut(text=state.text, tone=cast(Tone, state.tone)),
+        "link": LinkOut(
+            text=state.text,
+            tone=cast(Tone, state.tone),
+            says=link_words(state, session, user).text,
+        ),
     }
 
 
