@@ -68,7 +68,9 @@ def peer_view(view: View, *, peers_only: bool = True) -> View:
         if not request.user.is_authenticated:
             if _htmx(request):
                 return HttpResponseClientRefresh()
-            if request.method == "POST":
+            # A POST, or any request to a view open to every signed-in person (Disconnect's
+            # question is a GET): sign in, then the Schedule page.
+            if request.method == "POST" or not peers_only:
                 return redirect_to_login(reverse("scheduling:schedule"))
         return guarded(request, *args, **kwargs)
 

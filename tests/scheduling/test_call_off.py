@@ -187,3 +187,14 @@ def test_a_stranger_is_not_asked(peer, participant, stranger):
     session = book(peer, participant)
 
     assert signed_in(stranger).get(f"/sessions/{session.pk}/cancel/").status_code == 404
+
+
+def test_disconnects_question_asks_a_signed_out_visitor_to_sign_in():
+    response = Client().get("/integrations/zoom/disconnect/")
+
+    assert response.status_code == 302
+    assert "/accounts/sign-in/" in response["Location"]
+
+
+def test_disconnects_question_is_refused_to_a_participant(participant):
+    assert signed_in(participant).get("/integrations/zoom/disconnect/").status_code == 403
