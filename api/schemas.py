@@ -48,6 +48,11 @@ Note = Annotated[
     Field(max_length=_field_length("private_note"), pattern=NO_NUL),
     AfterValidator(_storable),
 ]
+Reason = Annotated[
+    str,
+    Field(max_length=_field_length("call_off_reason"), pattern=NO_NUL),
+    AfterValidator(_storable),
+]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Duration = Annotated[int, Field(ge=MIN_DURATION, le=MAX_DURATION)]
 StartsAt = Annotated[
@@ -149,6 +154,12 @@ class RescheduleIn(Schema):
     duration_minutes: Duration | None = Field(None, description="Omit to keep the length.")
 
 
+class CallOffIn(Schema):
+    reason: Reason = Field(
+        "", description="Optional: a word for the other person, put in the email they get."
+    )
+
+
 class ManualLinkIn(Schema):
     manual_link: Link = Field(
         "", description="An https:// link; empty hands the session back to Zoom."
@@ -156,8 +167,12 @@ class ManualLinkIn(Schema):
 
 
 class LinkOut(Schema):
-    text: str
+    text: str = Field(description="What Peerakeet knows, in the peer's precise words (kept as is).")
     tone: Tone
+    says: str = Field(
+        description="The same, in the viewer's own words, as the dashboard says it (a participant "
+        "reads 'Your session link is ready: Join Session opens Zoom', never 'Manual link')."
+    )
 
 
 class SessionOut(Schema):

@@ -27,6 +27,13 @@ urlpatterns = [
     # /support/ is the staff admin; the page for everyone who needs help is /help/.
     path("help/", views.support, name="support"),
     path("help/zoom-reviewer-test-plan.md", views.reviewer_test_plan, name="reviewer_test_plan"),
+    path(
+        "help/zoom-reviewer-test-plan/",
+        views.reviewer_test_plan_page,
+        name="reviewer_test_plan_page",
+    ),
+    # Browsers ask for /favicon.ico whatever the page says: the logo answers.
+    path("favicon.ico", RedirectView.as_view(url="/static/peerakeet/logo.svg", permanent=True)),
     path("support/", admin.site.urls),
 ]
 

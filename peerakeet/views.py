@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
+from markdown_it import MarkdownIt
 
 from peerakeet.lib import shared_cache
 
@@ -18,7 +20,9 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "peerakeet/404.html", status=404)
+    response = render(request, "peerakeet/404.html", status=404)
+    response.product_page = True  # type: ignore[attr-defined]  # see peerakeet.middleware
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -54,3 +58,18 @@ def reviewer_test_plan(request: HttpRequest) -> FileResponse:
     response = FileResponse(REVIEWER_TEST_PLAN.open("rb"), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="zoom-reviewer-test-plan.md"'
     return response
+
+
+@require_GET
+def reviewer_test_plan_page(request: HttpRequest) -> HttpResponse:
+    """The same plan as a page people can read (issue #17). markdown-it-py (already pinned, by
+    CommonMark's reference rules) with raw HTML off: the file's text is never trusted as HTML."""
+    if not REVIEWER_TEST_PLAN.is_file():
+        raise Http404("No reviewer test plan in this installation")
+    html = (
+        MarkdownIt("commonmark", {"html": False})
+        .enable("table")
+        .render(REVIEWER_TEST_PLAN.read_text(encoding="utf-8"))
+    )
+    plan = mark_safe(html)  # noqa: S308  markdown-it escaped the text (raw HTML is off)
+    return render(request, "peerakeet/reviewer_test_plan.html", {"nav": "help", "plan": plan})

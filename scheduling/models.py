@@ -104,6 +104,9 @@ class SupportSession(models.Model):
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The optional word from whoever declined or cancelled, for the other person (issue #17). It
+    # goes in their email and on the session page; never to Zoom or a push service.
+    call_off_reason = models.CharField(max_length=500, blank=True)
 
     objects = SessionQuerySet.as_manager()
     _manual_link: str  # the decrypted link, once read or written (not a column)

@@ -143,31 +143,38 @@ def session_accept(*, session: SupportSession, by: User) -> SupportSession:
     return session
 
 
-def session_decline(*, session: SupportSession, by: User) -> SupportSession:
+def session_decline(*, session: SupportSession, by: User, reason: str = "") -> SupportSession:
+    """The peer says no to a request; ``reason`` (optional) is for the participant."""
+    reason = clean_reason(reason)
     with transaction.atomic():
         session = _locked(session, by, peer_only=True)
         _require_status(session, {Status.REQUESTED}, "decline")
         session.status = Status.DECLINED
-        session.save(update_fields=["status", "updated_at"])
+        session.call_off_reason = reason
+        session.save(update_fields=["status", "call_off_reason", "updated_at"])
         release_meeting(session)
         notifications.queue_session_event(session, Kind.DECLINED, [session.participant])
     return session
 
 
-def session_cancel(*, session: SupportSession, by: User) -> SupportSession:
-    """Either side may cancel a requested or confirmed session that has not ended."""
+def session_cancel(*, session: SupportSession, by: User, reason: str = "") -> SupportSession:
+    """Either side may cancel a requested or confirmed session that has not ended; ``reason``
+    (optional) is for the other person."""
+    reason = clean_reason(reason)
     with transaction.atomic():
         session = _locked(session, by, peer_only=False)
         _require_status(session, {Status.REQUESTED, Status.CONFIRMED}, "cancel")
         was_confirmed = session.status == Status.CONFIRMED
         session.status = Status.CANCELLED
         session.cancelled_by = by
+        session.call_off_reason = reason
         session.provisioning = SupportSession.Provisioning.IDLE
         session.calendar_sequence += 1
         session.save(
             update_fields=[
                 "status",
                 "cancelled_by",
+                "call_off_reason",
                 "provisioning",
                 "calendar_sequence",
                 "updated_at",
@@ -424,6 +431,19 @@ def _check_time(starts_at: datetime, duration_minutes: int) -> None:
             f"A session lasts between {MIN_DURATION} and {MAX_DURATION} minutes.",
             code="bad_duration",
         )
+
+
+MAX_REASON = 500
+
+
+def clean_reason(reason: str) -> str:
+    """The optional word to the other person when a session is declined or cancelled."""
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise SessionError(f"Keep the note under {MAX_REASON} characters.", code="bad_reason")
+    if "\x00" in reason:
+        raise SessionError("The note has a character that cannot be stored.", code="bad_reason")
+    return reason
 
 
 MAX_NOTE = 2000

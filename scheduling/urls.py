@@ -16,6 +16,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
     path("sessions/<int:session_id>/link/", views.session_link, name="session_link"),
     path("sessions/<int:session_id>/join", views.join, name="join"),
+    path("sessions/<int:session_id>/calendar.ics", views.session_calendar, name="session_calendar"),
     path(
         "sessions/<int:session_id>/reschedule/", views.session_reschedule, name="session_reschedule"
     ),

@@ -13,13 +13,14 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.permissions import certified_peer_required
 from accounts.services import booking_invite
 from scheduling import services
 from scheduling.agenda import build_agenda
+from scheduling.calendar_links import google_link, outlook_link
 from scheduling.forms import (
     ManualLinkForm,
     RescheduleForm,
@@ -28,10 +29,12 @@ from scheduling.forms import (
 )
 from scheduling.join import JoinRefused, join_target, leaving_for
 from scheduling.models import SupportSession
+from scheduling.notifications import calendar_file
 from scheduling.selectors import (
     Page,
     account_notices,
     is_preparing,
+    join_fallback,
     link_state,
     past_page,
     sessions_for,
@@ -245,6 +248,9 @@ def _render_detail(
         and session.provisioning == SupportSession.Provisioning.FAILED
         and session.wants_zoom_meeting(),
         "join_opens": session.join_window()[0],
+        "fallback": join_fallback(session, user),
+        "google_link": google_link(session),
+        "outlook_link": outlook_link(session),
         "now": timezone.now(),
     }
     with timezone.override(user.time_zone):
@@ -260,20 +266,56 @@ ACTIONS: dict[str, tuple[Callable[..., SupportSession], str]] = {
 }
 
 
+# Calling a session off is asked once, on a page of its own (a <dialog> when JavaScript runs),
+# with an optional word for the other person.
+ASKED = {"cancel", "decline"}
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def session_action(request: HttpRequest, session_id: int, action: str) -> HttpResponse:
     session = _member_session(request, session_id)
-    if action not in ACTIONS:
+    if action not in ACTIONS or (request.method == "GET" and action not in ASKED):
         raise Http404("No such action")
+    if request.method == "GET":
+        return _ask(request, session, action)
     service, done = ACTIONS[action]
+    extra = {"reason": request.POST.get("reason", "")} if action in ASKED else {}
     try:
-        service(session=session, by=_user(request))
+        service(session=session, by=_user(request), **extra)
     except services.SessionError as error:
+        if error.code == "bad_reason":  # keep what they wrote, and say what to change
+            return _ask(request, session, action, error=" ".join(error.messages), status=400)
         messages.error(request, " ".join(error.messages))
         return _back(request, session, status=409)
     messages.success(request, done)
     return _back(request, session)
+
+
+def _ask(
+    request: HttpRequest,
+    session: SupportSession,
+    action: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    other = session.participant if session.peer_id == user.pk else session.peer
+    back = "schedule" if request.GET.get("back", request.POST.get("back")) == "schedule" else ""
+    context = {
+        "nav": "schedule",
+        "session": session,
+        "action": action,
+        "other": other,
+        "withdraw": session.status == SupportSession.Status.REQUESTED and action == "cancel",
+        "reason": request.POST.get("reason", ""),
+        "max_reason": services.MAX_REASON,
+        "error": error,
+        "back": back,
+    }
+    with timezone.override(user.time_zone):
+        return render(request, "scheduling/ask.html", context, status=status)
 
 
 @certified_peer_required
@@ -337,6 +379,20 @@ def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
         return _back(request, session, status=409)
     messages.success(request, "Session moved. Everyone has been told, and the link stays the same.")
     return _back(request, session)
+
+
+@login_required
+@require_GET
+def session_calendar(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The session as an .ics file for the viewer's calendar (a confirmed session only)."""
+    session = _member_session(request, session_id)
+    if session.status != SupportSession.Status.CONFIRMED:
+        raise Http404("Only a confirmed session goes in a calendar")
+    sequence = session.calendar_sequence
+    ics = calendar_file(session, _user(request), method="PUBLISH", sequence=sequence)
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="peerakeet-session-{session.pk}.ics"'
+    return response
 
 
 @login_required

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import User
@@ -69,7 +69,9 @@ def peer_view(view: View, *, peers_only: bool = True) -> View:
         if not request.user.is_authenticated:
             if _htmx(request):
                 return HttpResponseClientRefresh()
-            if request.method == "POST":
+            # A POST, or any request to a view open to every signed-in person (Disconnect's
+            # question is a GET): sign in, then the Schedule page.
+            if request.method == "POST" or not peers_only:
                 return redirect_to_login(reverse("scheduling:schedule"))
         return guarded(request, *args, **kwargs)
 
@@ -217,12 +219,15 @@ def status(request: HttpRequest) -> HttpResponse:
     return render(request, "zoom/_status_pill_body.html", pill_context(_peer(request), connection))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @partial(peer_view, peers_only=False)
 def disconnect(request: HttpRequest) -> HttpResponse:
+    """GET asks once (a <dialog> over the pill when JavaScript runs); POST disconnects."""
     user = _peer(request)
     if not may_disconnect(user):
         raise PermissionDenied(PEER_ONLY)
+    if request.method == "GET":
+        return render(request, "zoom/disconnect.html", {"nav": "schedule", **pill_context(user)})
     disconnected = connection_disconnect(peer=user)
     if _htmx(request):
         return _pill(request)

@@ -18,6 +18,7 @@ from api.errors import ApiError, session_error
 from api.routes.common import answers, peer_viewer, viewer
 from api.routes.people import requestable_peers
 from api.schemas import (
+    CallOffIn,
     Id,
     JoinInfoOut,
     JoinOut,
@@ -38,6 +39,7 @@ from scheduling import services
 from scheduling.join import JoinRefused, join_target
 from scheduling.models import SupportSession
 from scheduling.selectors import link_state, past_sessions, sessions_for, upcoming_sessions
+from scheduling.wording import link_words
 
 router = Router(tags=["sessions"])
 SessionStatus = SupportSession.Status
@@ -65,7 +67,11 @@ def _common(session: SupportSession, user: User) -> dict[str, Any]:
         "participant": PersonOut(
             id=session.participant.pk, display_name=session.participant.display_name
         ),
-        "link": LinkOut(text=state.text, tone=cast(Tone, state.tone)),
+        "link": LinkOut(
+            text=state.text,
+            tone=cast(Tone, state.tone),
+            says=link_words(state, session, user).text,
+        ),
     }
 
 
@@ -228,11 +234,11 @@ def _fresh_detail(session: SupportSession, user: User) -> SessionDetailOut:
 Action = Callable[..., SupportSession]
 
 
-def _act(request: HttpRequest, session_id: int, action: Action) -> SessionDetailOut:
+def _act(request: HttpRequest, session_id: int, action: Action, **fields: Any) -> SessionDetailOut:
     user = viewer(request)
     session = member_session(user, session_id)
     try:
-        action(session=session, by=user)
+        action(session=session, by=user, **fields)
     except services.SessionError as error:
         # No input to blame: a refusal is about the session's state (409) or the viewer (403).
         raise session_error(error, conflict=True) from None
@@ -247,14 +253,24 @@ def accept_session(request: HttpRequest, session_id: SessionId) -> SessionDetail
     return _act(request, session_id, services.session_accept)
 
 
-@router.post("/{session_id}/decline", response=ACTION_ANSWERS, summary="Decline a request (peer)")
-def decline_session(request: HttpRequest, session_id: SessionId) -> SessionDetailOut:
-    return _act(request, session_id, services.session_decline)
+# The body is optional: clients written before reasons existed send none, and still work.
+CALL_OFF_ANSWERS = answers(ok=(200, SessionDetailOut), errors=(400, 403, 404, 409))
 
 
-@router.post("/{session_id}/cancel", response=ACTION_ANSWERS, summary="Cancel (either side)")
-def cancel_session(request: HttpRequest, session_id: SessionId) -> SessionDetailOut:
-    return _act(request, session_id, services.session_cancel)
+@router.post("/{session_id}/decline", response=CALL_OFF_ANSWERS, summary="Decline a request (peer)")
+def decline_session(
+    request: HttpRequest, session_id: SessionId, payload: CallOffIn | None = None
+) -> SessionDetailOut:
+    reason = payload.reason if payload else ""
+    return _act(request, session_id, services.session_decline, reason=reason)
+
+
+@router.post("/{session_id}/cancel", response=CALL_OFF_ANSWERS, summary="Cancel (either side)")
+def cancel_session(
+    request: HttpRequest, session_id: SessionId, payload: CallOffIn | None = None
+) -> SessionDetailOut:
+    reason = payload.reason if payload else ""
+    return _act(request, session_id, services.session_cancel, reason=reason)
 
 
 @router.post("/{session_id}/complete", response=ACTION_ANSWERS, summary="Mark as completed (peer)")

@@ -26,6 +26,12 @@ def zone_name(viewer: User, when: object = None) -> SafeString:
     )
 
 
+@register.filter
+def people_zone(zone: str) -> str:
+    """A zone as people say it, for plain text (emails): "Eastern Time (New York)"."""
+    return zone_label(zone)
+
+
 @register.simple_tag
 def session_time(session: SupportSession, viewer: User, long: bool = False) -> SafeString:
     """When ``session`` starts for ``viewer``; the long form names the zone."""

@@ -67,9 +67,7 @@ def test_a_changing_method_to_an_unknown_address_gets_json_not_the_csrf_page(met
     client = Client(enforce_csrf_checks=True)
     token = token_issue(user=peer, name="test").plaintext
 
-    response = client.generic(
-        method, "/api/v1/no-such/thing", HTTP_AUTHORIZATION=f"Bearer {token}"
-    )
+    response = client.generic(method, "/api/v1/no-such/thing", HTTP_AUTHORIZATION=f"Bearer {token}")
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"

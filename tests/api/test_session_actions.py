@@ -207,3 +207,59 @@ def test_it_refuses_a_link_for_a_cancelled_session(as_peer, peer, participant):
 
     assert response.status_code == 409
     assert response.json()["code"] == "illegal_transition"
+
+
+def test_it_keeps_the_cancellers_note_for_the_other_person(as_participant, peer, participant):
+    session = book(peer, participant)
+
+    response = as_participant.post(f"/sessions/{session.pk}/cancel", {"reason": "Got a cold."})
+
+    assert response.status_code == 200
+    assert SupportSession.objects.get(pk=session.pk).call_off_reason == "Got a cold."
+
+
+def test_it_keeps_the_decliners_note(as_peer, peer, participant):
+    session = ask(participant, peer)
+
+    response = as_peer.post(f"/sessions/{session.pk}/decline", {"reason": "Away that week."})
+
+    assert response.json()["status"] == "declined"
+    assert SupportSession.objects.get(pk=session.pk).call_off_reason == "Away that week."
+
+
+def test_a_cancel_without_a_body_still_works(as_peer, peer, participant):
+    """Clients written before notes existed send no body at all (as curl -X POST does)."""
+    session = book(peer, participant)
+
+    response = as_peer.client.generic(
+        "POST",
+        f"/api/v1/sessions/{session.pk}/cancel",
+        b"",
+        content_type="",
+        headers=as_peer._headers(),
+    )
+
+    assert response.status_code == 200
+    assert status_of(session) == "cancelled"
+
+
+@pytest.mark.parametrize("reason", ["z" * 501, "nul\x00"])
+def test_it_refuses_a_note_it_cannot_keep_and_changes_nothing(
+    as_participant, peer, participant, reason
+):
+    session = book(peer, participant)
+
+    response = as_participant.post(f"/sessions/{session.pk}/cancel", {"reason": reason})
+
+    assert response.status_code in (400, 422)
+    assert status_of(session) == "confirmed"
+    assert SupportSession.objects.get(pk=session.pk).call_off_reason == ""
+
+
+def test_it_refuses_a_participant_declining_with_a_note(as_participant, peer, participant):
+    session = ask(participant, peer)
+
+    response = as_participant.post(f"/sessions/{session.pk}/decline", {"reason": "no"})
+
+    assert response.status_code == 403
+    assert status_of(session) == "requested"

@@ -80,7 +80,8 @@ def test_it_shows_a_member_the_manual_link(as_participant, peer, participant):
     body = as_participant.get(f"/sessions/{session.pk}").json()
 
     assert body["join"]["url"] == MANUAL
-    assert body["link"] == {"text": "Manual link", "tone": "ready"}
+    assert body["link"]["text"] == "Manual link"  # kept for older clients
+    assert body["link"]["tone"] == "ready"
 
 
 def test_it_says_when_the_join_window_opens(as_participant, peer, participant):
@@ -153,3 +154,13 @@ def test_it_refuses_the_list_without_a_token(anonymous):
 def test_it_refuses_the_list_with_an_expired_token(as_peer):
     with time_machine.travel(timezone.now() + timedelta(days=31)):
         assert as_peer.get("/sessions").json()["code"] == "token_expired"
+
+
+def test_it_says_the_link_in_the_participants_words(as_participant, peer, participant):
+    """Issue #17: the API speaks as the dashboard does; the old words stay in `text`."""
+    session = book(peer, participant, manual_link="https://meet.google.com/abc-defg-hij")
+
+    link = as_participant.get(f"/sessions/{session.pk}").json()["link"]
+
+    assert link["says"] == "Your session link is ready: Join Session opens Google Meet"
+    assert link["text"] == "Manual link"

@@ -14,6 +14,7 @@ from tests.guide.walk import (
     SCREENSHOTS,
     connect_in_popup,
     csp_violations,
+    disconnect,
     pill,
     sign_in,
     zoom_sign_in_and_allow,
@@ -37,7 +38,7 @@ def test_a_peer_connects_zoom_in_a_popup_and_disconnects(
 
     expect(pill(page)).to_contain_text(LICENSED)
     pill(page).screenshot(path=str(SCREENSHOTS / "zoom-pill-connected.png"))
-    pill(page).get_by_role("button", name="Disconnect").click()
+    disconnect(page)
     expect(pill(page)).to_contain_text("Zoom: Not connected")
     expect(pill(page).get_by_role("button", name="Connect")).to_be_focused()
     assert ZoomConnection.objects.get().state == ZoomConnection.State.DISCONNECTED
@@ -117,6 +118,6 @@ def test_connect_works_without_javascript(
 
     expect(page.get_by_role("heading", name="Schedule", exact=True)).to_be_visible()
     expect(pill(page)).to_contain_text("Zoom: Connected")
-    pill(page).get_by_role("button", name="Disconnect").click()
+    disconnect(page)
     expect(pill(page)).to_contain_text("Zoom: Not connected")
     context.close()

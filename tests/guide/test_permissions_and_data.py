@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 
 from scheduling import services
 from tests.guide.walk import (
+    answer,
     connect_in_popup,
     eventually,
     minutes_from_now,
@@ -123,6 +124,7 @@ def test_it_does_not_ask_for_or_use_chat_contacts_or_cloud_recordings(
     card = session_card(page, participant.display_name)
     expect(card).to_contain_text("Zoom meeting ready")
     card.get_by_role("button", name="Cancel session").click()
+    answer(page, "Cancel session")
     assert eventually(lambda: bool(live_emulator.calls("delete_meeting")))
     api_paths = {c["path"] for c in live_emulator.calls() if c["path"].startswith("/v2/")}
     assert api_paths

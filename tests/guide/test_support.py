@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from playwright.sync_api import Page, expect
 
 from peerakeet import views
-from tests.guide.walk import shot, sign_in
+from tests.guide.walk import assert_accessible, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,14 @@ def test_the_support_page_gives_email_hours_first_response_and_the_reviewer_guid
     expect(page.get_by_text("Within 48 business hours")).to_be_visible()
     shot(page, "support")
     page.get_by_role("link", name="Zoom reviewer test plan").click()
-    expect(page.get_by_text("Zoom reviewer test plan", exact=False).first).to_be_visible()
+    # A page to read (issue #17), not the Markdown source; the source stays one click away.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("reviewer test plan")
+    assert page.url.endswith("/help/zoom-reviewer-test-plan/")
+    expect(page.locator("article.prose table").first).to_be_visible()
+    assert "##" not in page.locator("article.prose").inner_text()
+    assert_accessible(page)
+    shot(page, "reviewer-test-plan", full_page=False)
+    page.get_by_role("link", name="The plan as Markdown").click()
     assert page.url.endswith("/help/zoom-reviewer-test-plan.md")
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from scheduling import services
 from tests.guide.walk import (
     connect_in_popup,
+    disconnect,
     minutes_from_now,
     pill,
     request_a_session,
@@ -68,7 +69,7 @@ def test_zoom_still_shows_not_connected_after_i_authorized(
     page.evaluate("window.dispatchEvent(new Event('focus'))")  # what a real tab switch fires
     expect(pill(page)).to_contain_text("Zoom: Connected", timeout=5_000)
 
-    pill(page).get_by_role("button", name="Disconnect").click()  # if needed: disconnect
+    disconnect(page)  # if needed: disconnect
     expect(pill(page)).to_contain_text("Zoom: Not connected")
     connect_in_popup(page)  # and reconnect
     assert ZoomConnection.objects.get().state == ZoomConnection.State.CONNECTED

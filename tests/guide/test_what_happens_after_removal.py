@@ -14,7 +14,9 @@ from playwright.sync_api import Page, expect
 
 from scheduling.models import SupportSession
 from tests.guide.walk import (
+    answer,
     connect_in_popup,
+    disconnect,
     eventually,
     minutes_from_now,
     pill,
@@ -34,7 +36,7 @@ NO_MEETING = "No meeting yet — reconnect Zoom or add a link"
 
 def remove(page: Page, emulator: EmulatorControl, how: str) -> None:
     if how == "disconnect":  # Option 1: Disconnect from Peerakeet
-        pill(page).get_by_role("button", name="Disconnect").click()
+        disconnect(page)
     else:  # Option 2: Remove from Zoom Marketplace (the emulator's Remove, same webhook)
         emulator.deauthorize(zoom_user(emulator, LICENSED)["id"])
         assert len(emulator.wait_for_deliveries(1)) == 1
@@ -84,6 +86,7 @@ def test_records_remain_and_peerakeet_can_no_longer_create_or_delete_meetings(
     session_card(page, participant.display_name).get_by_role(
         "button", name="Cancel session"
     ).click()
+    answer(page, "Cancel session")
     assert eventually(
         lambda: (
             SupportSession.objects.get(participant=participant).meetings.get().removal_failed != ""

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from scheduling import services
 from scheduling.models import SupportSession, ZoomMeeting
 from tests.guide.walk import (
+    answer,
     eventually,
     minutes_from_now,
     request_a_session,
@@ -82,6 +83,7 @@ def test_it_removes_the_zoom_meeting_when_the_session_is_cancelled(
     expect(session_card(page, peer.display_name)).to_contain_text("Your session link is ready")
 
     session_card(page, peer.display_name).get_by_role("button", name="Cancel session").click()
+    answer(page, "Cancel session")
 
     expect(page.get_by_text("Session cancelled.")).to_be_visible()
     assert eventually(lambda: live_meetings(live_emulator) == [])
@@ -107,6 +109,7 @@ def test_it_leaves_no_meeting_when_the_session_is_declined(
     peer_page = peer_context.new_page()
     sign_in(peer_page, live_server, peer.email)
     session_card(peer_page, participant.display_name).get_by_role("button", name="Decline").click()
+    answer(peer_page, "Decline request")
     expect(peer_page.get_by_text("Request declined.")).to_be_visible()
     expect(session_card(peer_page, participant.display_name)).to_contain_text(
         "You declined this request: this session will not take place."

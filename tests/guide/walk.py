@@ -141,6 +141,22 @@ def request_a_session(page: Page, peer: Any, starts_at: datetime, modality: str 
     expect(page.get_by_text("Session requested.")).to_be_visible()
 
 
+def answer(page: Page, button: str) -> None:
+    """Answer the question Peerakeet asks once before calling something off (Cancel, Decline,
+    Disconnect): a dialog over the page when JavaScript runs."""
+    in_dialog = page.get_by_role("dialog").get_by_role("button", name=button)
+    on_its_page = page.locator("main [data-ask-body]").get_by_role("button", name=button)
+    control = in_dialog.or_(on_its_page)  # the page itself without JavaScript
+    expect(control).to_be_visible()
+    control.click()
+
+
+def disconnect(page: Page) -> None:
+    """Click Disconnect in the pill and confirm it."""
+    pill(page).get_by_role("button", name="Disconnect").click()
+    answer(page, "Disconnect Zoom")
+
+
 def session_card(page: Page, with_name: str) -> Locator:
     return page.locator("li.session").filter(has_text=with_name).first
 

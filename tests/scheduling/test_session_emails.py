@@ -30,7 +30,7 @@ def test_a_session_a_peer_books_emails_the_participant_with_a_calendar_file(
     assert not emails_to(mailoutbox, peer)
     local = session.starts_at.astimezone(participant.tz)
     assert local.strftime("%-I:%M") in email.body
-    assert "America/Chicago" in email.body
+    assert "Central Time (Chicago)" in email.body  # as people say it, not "America/Chicago"
     assert f"/sessions/{session.pk}/" in email.body
     assert "Lost a job" not in email.body
     calendar, event = calendar_of(email)

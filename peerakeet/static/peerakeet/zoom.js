@@ -95,10 +95,28 @@
     if (window.htmx) window.htmx.trigger(document.body, "zoom-connected");
   }
 
+  // Denied in Zoom's popup: say once, on the page, that nothing changed.
+  function denied() {
+    let notice = document.querySelector("[data-zoom-denied]");
+    if (!notice) {
+      notice = document.createElement("p");
+      notice.className = "message message-warning";
+      notice.setAttribute("role", "status");
+      notice.dataset.zoomDenied = "";
+      document.querySelector("main").prepend(notice);
+    }
+    notice.textContent =
+      "You did not allow Peerakeet to use your Zoom account, so nothing changed. You can connect any time.";
+  }
+
   window.addEventListener("message", (event) => {
-    if (event.origin === window.location.origin && event.data && event.data.type === "zoom-connected") {
+    if (event.origin !== window.location.origin || !event.data) return;
+    if (event.data.type === "zoom-connected") {
       stopPolling();
       connected();
+    } else if (event.data.type === "zoom-denied") {
+      stopPolling();
+      denied();
     }
   });
   if ("BroadcastChannel" in window) {
