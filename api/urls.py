@@ -46,5 +46,5 @@ def _api_patterns() -> tuple[list[URLPattern | URLResolver], str, str]:
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", _api_patterns()),
-    re_path(r"^(?P<rest>.*)$", not_found),
+    re_path(r"^(?P<rest>.*)$", not_found, name="api-not-found"),
 ]
