@@ -100,10 +100,11 @@ class ConcurrentWorker:
             while not self.stopping.is_set():
                 if not self._free.acquire(timeout=pause):
                     continue  # every slot busy: look again (and at the stop flag)
+                finished_before = self.done
                 task = self._claim()
                 if task is None:
                     self._free.release()
-                    if self.batch and self.busy == 0:
+                    if self.batch and self._quiet_since(finished_before):
                         break
                     close_old_connections()
                     self.stopping.wait(pause)
@@ -114,9 +115,15 @@ class ConcurrentWorker:
         connection.close()
 
     @property
-    def busy(self) -> int:
+    def done(self) -> int:
         with self._lock:
-            return self._busy
+            return self.finished
+
+    def _quiet_since(self, finished_before: int) -> bool:
+        """Nothing running now, and nothing finished while the empty claim looked: a task that
+        finished meanwhile may have queued a follow-up after the claim's query ran."""
+        with self._lock:
+            return self._busy == 0 and self.finished == finished_before
 
     def _claim(self) -> DBTaskResult | None:
         """db_worker's claim, unchanged: the next ready task, locked and marked as ours."""

@@ -115,18 +115,18 @@ def test_the_migration_seals_stored_links_and_rolls_back(peer, participant):
         ends_at=start + timedelta(hours=2, minutes=50),
     )
     try:
-        migrate(AFTER)
+        # The models as that migration left them: later migrations add columns not there yet.
+        New = migrate(AFTER).get_model("scheduling", "SupportSession")
         assert SECRET not in raw_rows()
-        sealed = SupportSession.objects.get(pk=row.pk)
+        sealed = New.objects.get(pk=row.pk)
         assert sealed.has_manual_link
-        assert sealed.manual_link == LINK
         assert (
             keyring().decrypt(
                 sealed.manual_link_encrypted, associated_data=manual_link_data(sealed.reference)
             )
             == LINK
         )
-        assert not SupportSession.objects.get(pk=plain.pk).has_manual_link
+        assert not New.objects.get(pk=plain.pk).has_manual_link
 
         back = migrate(BEFORE).get_model("scheduling", "SupportSession")
         assert back.objects.get(pk=row.pk).manual_link == LINK
