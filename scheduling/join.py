@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from scheduling.meetings import meeting_gone
 from scheduling.models import SupportSession, ZoomMeeting
-from scheduling.selectors import live_meeting
+from scheduling.selectors import link_state, live_meeting
 from zoom.client import ZoomError, ZoomNotFound
 from zoom.models import ZoomConnection
 from zoom.tokens import call_zoom
@@ -30,27 +31,35 @@ class JoinRefused(Exception):
         self.when = when
 
 
-def join_target(session: SupportSession, viewer: User, now: datetime | None = None) -> str:
-    """The URL to open. The caller has already checked that the viewer belongs to the session."""
-    now = now or timezone.now()
+def standing_refusal(session: SupportSession, viewer: User) -> JoinRefused | None:
+    """Why this viewer may not meet in this session at all, whatever the time: the one rule for
+    Join and for everything that would let them meet another way (the meeting ID and passcode)."""
     if viewer.pk == session.participant_id and not viewer.is_verified:
-        raise JoinRefused(
+        return JoinRefused(
             "Confirm your email address first: open the link we emailed you.",
             code="email_not_verified",
         )
     if session.status != SupportSession.Status.CONFIRMED:
-        raise JoinRefused(
+        return JoinRefused(
             f"This session is {session.get_status_display().lower()}, so it cannot be joined.",
             code="not_confirmed",
         )
     if not session.peer.is_certified_peer:
         # The peer's certification was revoked: nobody meets them through Peerakeet, not on
         # Peerakeet's Zoom meeting (made in their account) nor on their own link.
-        raise JoinRefused(
+        return JoinRefused(
             "This session's peer is no longer hosting on Peerakeet. Peerakeet support is "
             "arranging another peer and will write to you; you do not need to do anything.",
             code="peer_not_hosting",
         )
+    return None
+
+
+def join_target(session: SupportSession, viewer: User, now: datetime | None = None) -> str:
+    """The URL to open. The caller has already checked that the viewer belongs to the session."""
+    now = now or timezone.now()
+    if refused := standing_refusal(session, viewer):
+        raise refused
     opens, closes = session.join_window()
     if now < opens:
         raise JoinRefused(
@@ -72,6 +81,30 @@ def join_target(session: SupportSession, viewer: User, now: datetime | None = No
         start_url = fresh.get("start_url") if fresh else None
         return str(start_url) if start_url else meeting.join_url
     return meeting.join_url
+
+
+@dataclass(frozen=True)
+class JoinFallback:
+    """What to type into Zoom when the Join link will not open: its meeting ID and passcode."""
+
+    meeting_id: str
+    passcode: str
+
+
+def join_fallback(session: SupportSession, viewer: User) -> JoinFallback | None:
+    """For the session's own people, once it is confirmed and its Zoom meeting exists. Never the
+    host's start URL (that comes fresh from Zoom at Join). Secrets: never log what this returns."""
+    if viewer.pk not in (session.peer_id, session.participant_id) or session.has_manual_link:
+        return None
+    if standing_refusal(session, viewer):
+        return None
+    meeting = link_state(session).meeting
+    if meeting is None or meeting.removal_requested_at is not None:
+        return None
+    digits = str(meeting.zoom_meeting_id)
+    # Zoom writes an 11-digit meeting ID as "812 3456 7890".
+    shown = f"{digits[:3]} {digits[3:7]} {digits[7:]}" if len(digits) == 11 else digits
+    return JoinFallback(meeting_id=shown, passcode=meeting.passcode or "")
 
 
 def leaving_for(session: SupportSession, viewer: User, target: str) -> str | None:

@@ -345,27 +345,3 @@ def recent_notifications(user: User, *, limit: int = RECENT_NOTIFICATIONS) -> li
         .select_related("session")
         .order_by("-created_at", "-pk")[:limit]
     )
-
-
-@dataclass(frozen=True)
-class JoinFallback:
-    """What to type into Zoom when the Join link will not open: its meeting ID and passcode."""
-
-    meeting_id: str
-    passcode: str
-
-
-def join_fallback(session: SupportSession, viewer: User) -> JoinFallback | None:
-    """For the session's own people, once it is confirmed and its Zoom meeting exists. Never the
-    host's start URL (that comes fresh from Zoom at Join). Secrets: never log what this returns."""
-    if session.status != SupportSession.Status.CONFIRMED or session.has_manual_link:
-        return None
-    if viewer.pk not in (session.peer_id, session.participant_id):
-        return None
-    meeting = link_state(session).meeting
-    if meeting is None or meeting.removal_requested_at is not None:
-        return None
-    digits = str(meeting.zoom_meeting_id)
-    # Zoom writes an 11-digit meeting ID as "812 3456 7890".
-    shown = f"{digits[:3]} {digits[3:7]} {digits[7:]}" if len(digits) == 11 else digits
-    return JoinFallback(meeting_id=shown, passcode=meeting.passcode or "")

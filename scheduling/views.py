@@ -27,14 +27,13 @@ from scheduling.forms import (
     SessionCreateForm,
     SessionRequestForm,
 )
-from scheduling.join import JoinRefused, join_target, leaving_for
+from scheduling.join import JoinRefused, join_fallback, join_target, leaving_for
 from scheduling.models import SupportSession
 from scheduling.notifications import calendar_file
 from scheduling.selectors import (
     Page,
     account_notices,
     is_preparing,
-    join_fallback,
     link_state,
     past_page,
     sessions_for,

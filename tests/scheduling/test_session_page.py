@@ -9,9 +9,12 @@ from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
 
+from accounts.models import PeerCertification
 from scheduling import services
 from scheduling.calendar_links import google_link, outlook_link
+from scheduling.models import ZoomMeeting
 from tests.scheduling.conftest import book
+from tests.worker import run_until_quiet
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +71,30 @@ def test_a_manual_link_session_shows_no_zoom_fallback(peer, participant):
 
     assert "If the Join button does not open Zoom" not in text
     assert "Add to calendar" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_meeting_id_or_passcode_once_the_peer_no_longer_hosts(
+    connected_peer, participant, staff
+):
+    """Join refuses a revoked peer's sessions; the fallback must not open the same meeting by
+    hand (its Zoom meeting lives on in the peer's account until support hands it over)."""
+    session = book(connected_peer, participant, starts_in=timedelta(days=1))
+    run_until_quiet()
+    meeting = ZoomMeeting.objects.get(session=session, removed_at__isnull=True)
+    page = f"/sessions/{session.pk}/"
+    digits = str(meeting.zoom_meeting_id)
+    shown = f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+    for person in (connected_peer, participant):
+        html = signed_in(person).get(page).content.decode()
+        assert meeting.passcode in html
+        assert shown in html
+
+    PeerCertification.objects.filter(user=connected_peer).update(
+        revoked_at=timezone.now(), revoked_by=staff
+    )
+
+    for person in (connected_peer, participant):
+        html = signed_in(person).get(page).content.decode()
+        assert meeting.passcode not in html
+        assert shown not in html
