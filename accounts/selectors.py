@@ -7,10 +7,17 @@ from django.db.models import Exists, OuterRef, QuerySet
 from accounts.models import PeerCertification, User
 
 
+def holds_certification(user_field: str = "pk") -> Exists:
+    """In a query: the user in ``user_field`` holds an unrevoked peer certification (the rule
+    ``User.is_certified_peer`` reads for one user)."""
+    return Exists(
+        PeerCertification.objects.filter(user=OuterRef(user_field), revoked_at__isnull=True)
+    )
+
+
 def certified_peers(*, excluding: User | None = None) -> QuerySet[User]:
     """Active users holding an active peer certification: whom a participant can ask."""
-    active = PeerCertification.objects.filter(user=OuterRef("pk"), revoked_at__isnull=True)
-    peers = User.objects.filter(Exists(active), is_active=True).order_by("display_name")
+    peers = User.objects.filter(holds_certification(), is_active=True).order_by("display_name")
     return peers.exclude(pk=excluding.pk) if excluding is not None else peers
 
 

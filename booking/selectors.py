@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
-from accounts.models import PeerCertification
+from accounts.selectors import holds_certification
 from booking.models import PeerProfile
 from booking.slots import Busy, open_slots
 from scheduling.models import SupportSession
@@ -27,9 +27,8 @@ DAY_MARGIN = timedelta(days=1, hours=14)
 
 def bookable_profiles() -> QuerySet[PeerProfile]:
     """Profiles of active certified peers who have set their hours."""
-    certified = PeerCertification.objects.filter(user=OuterRef("peer"), revoked_at__isnull=True)
     return (
-        PeerProfile.objects.filter(Exists(certified), peer__is_active=True)
+        PeerProfile.objects.filter(holds_certification("peer"), peer__is_active=True)
         .filter(peer__availability__isnull=False)
         .select_related("peer", "peer__availability")
         .order_by("peer__display_name", "peer_id")

@@ -8,11 +8,11 @@ join URL or a passcode: support does not need them to help.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import PeerCertification
+from accounts.selectors import holds_certification
 from peerakeet.admin import SupportReadOnly
 from scheduling.models import SupportSession
 
@@ -49,11 +49,8 @@ class HandOver(admin.SimpleListFilter):
     ) -> QuerySet[SupportSession]:
         if self.value() != "needed":
             return queryset
-        certified = PeerCertification.objects.filter(
-            user=OuterRef("peer_id"), revoked_at__isnull=True
-        )
         return queryset.filter(
-            ~Exists(certified),
+            ~holds_certification("peer_id"),
             status=SupportSession.Status.CONFIRMED,
             ends_at__gt=timezone.now(),
         ).order_by("starts_at")

@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import holds_certification
 from push.models import PushMessage
 from scheduling import notifications
 from scheduling.models import Notification, SentReminder, SupportSession
@@ -54,33 +55,53 @@ def reminders() -> list[Reminder]:
 
 
 def queue_due_reminders() -> int:
-    """Queue every reminder that is due now and not yet sent: how many (person and kind)."""
+    """Queue every reminder that is due now and not yet sent: how many (person and kind).
+
+    A session is locked only when someone of it is still owed the reminder: once it has gone,
+    the minute's sweep reads it (one query a band for the sessions, one for what was sent) and
+    moves on. A peer who no longer hosts is not reminded of a session nobody can join."""
     now = timezone.now()
     queued = 0
     band_ends = now
     for reminder in reminders():
-        due = SupportSession.objects.filter(
-            status=SupportSession.Status.CONFIRMED,
-            starts_at__gt=band_ends,
-            starts_at__lte=now + reminder.before,
-            created_at__lte=F("starts_at") - reminder.before,
-        ).values_list("pk", flat=True)
-        for session_id in due:
-            queued += _remind(session_id, reminder)
+        due = list(
+            SupportSession.objects.filter(
+                holds_certification("peer_id"),
+                status=SupportSession.Status.CONFIRMED,
+                starts_at__gt=band_ends,
+                starts_at__lte=now + reminder.before,
+                created_at__lte=F("starts_at") - reminder.before,
+            ).select_related("peer", "participant")
+        )
+        sent = set(
+            SentReminder.objects.filter(
+                session__in=[session.pk for session in due], kind=reminder.kind
+            ).values_list("session_id", "person_id", "starts_at")
+        )
+        for session in due:
+            owed = [
+                person
+                for person in notifications.both(session)
+                if _wants(person, reminder)
+                and (session.pk, person.pk, session.starts_at) not in sent
+            ]
+            if owed:
+                queued += _remind(session.pk, reminder)
         band_ends = now + reminder.before
     return queued
 
 
 def _remind(session_id: int, reminder: Reminder) -> int:
     """One session's reminder of one kind, to each of its people who wants it and has not had it.
-    Under the session's lock: a move or a cancellation waits, or has happened (checked again)."""
+    Under the session's lock: a move, a cancellation or a revocation waits, or has happened
+    (checked again)."""
     with transaction.atomic():
         session = (
             SupportSession.objects.select_for_update(of=("self",))
             .select_related("peer", "participant")
             .get(pk=session_id)
         )
-        if session.status != SupportSession.Status.CONFIRMED:
+        if session.status != SupportSession.Status.CONFIRMED or not session.peer.is_certified_peer:
             return 0
         if not timezone.now() < session.starts_at <= timezone.now() + reminder.before:
             return 0

@@ -12,8 +12,10 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
+from accounts.models import PeerCertification
 from scheduling import services
 from scheduling.models import SentReminder, SupportSession
 from scheduling.reminders import queue_due_reminders
@@ -134,6 +136,39 @@ def test_a_cancelled_session_is_not_reminded(clock, receiver, peer, participant,
 
     assert reminder_emails(mailoutbox, participant) == [DAY]
     assert reminder_pushes(phone) == [DAY]
+
+
+def test_no_reminder_for_a_session_whose_peer_no_longer_hosts(
+    clock, receiver, peer, participant, staff, mailoutbox
+):
+    phone = subscribe(receiver, participant)
+    _book(peer, participant)
+    sweep_at(clock, STARTS - timedelta(hours=23))
+    PeerCertification.objects.filter(user=peer).update(revoked_at=BOOKED, revoked_by=staff)
+
+    for before in (timedelta(minutes=59), timedelta(minutes=14)):
+        sweep_at(clock, STARTS - before)
+
+    assert reminder_emails(mailoutbox, participant) == [DAY]
+    assert reminder_pushes(phone) == [DAY]
+
+
+def test_a_sweep_with_nothing_owed_locks_no_session_and_writes_nothing(
+    clock, receiver, peer, participant
+):
+    for hours in (1, 2, 3):
+        _book(peer, participant, starts_at=STARTS + timedelta(hours=hours))
+    sweep_at(clock, STARTS - timedelta(hours=20))
+    assert SentReminder.objects.count() == 6
+
+    clock.move_to(STARTS - timedelta(hours=19))
+    with CaptureQueriesContext(connection) as queries:
+        assert queue_due_reminders() == 0
+
+    sql = [q["sql"].upper() for q in queries.captured_queries]
+    # The day band: its sessions, then what was sent; the two empty bands: one query each.
+    assert len(sql) == 4
+    assert not [q for q in sql if "FOR UPDATE" in q or q.startswith("INSERT")]
 
 
 def test_a_reminder_queued_just_before_a_cancellation_is_not_sent(
