@@ -42,7 +42,9 @@ class Push:
 def queue_push(recipients: Iterable[User], push: Push, *, event_key: str) -> int:
     """Queue ``push`` to every device of each recipient; unique per event and device, so a
     re-run queues nothing twice. Returns how many were queued."""
-    subscriptions = PushSubscription.objects.filter(user__in=[p.pk for p in recipients])
+    subscriptions = PushSubscription.objects.filter(
+        user__in=[p.pk for p in recipients], user__is_active=True
+    )
     wanted = {f"{event_key}:{sub.user_id}:{sub.pk}": sub for sub in subscriptions}
     if not wanted:
         return 0
@@ -96,7 +98,7 @@ def _claim(message_id: int) -> PushMessage | str:
     with transaction.atomic():
         message = (
             PushMessage.objects.select_for_update(of=("self",))
-            .select_related("subscription")
+            .select_related("subscription__user")
             .filter(pk=message_id)
             .first()
         )
@@ -104,6 +106,8 @@ def _claim(message_id: int) -> PushMessage | str:
             return "subscription removed"
         if message.sent_at is not None or message.failed:
             return "already done"
+        if not message.subscription.user.is_active:
+            return "account deactivated: not sent"
         if message.send_before is not None and timezone.now() >= message.send_before:
             return "too late: not sent"
         message.attempts += 1

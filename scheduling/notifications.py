@@ -129,9 +129,9 @@ def queue_session_event(
 ) -> int:
     """Queue ``kind`` about ``session`` for each recipient who wants it, by email and push.
     ``sequence``: the session's calendar sequence when the event happened (default: now).
-    Returns how many emails were queued. A deactivated account is told nothing."""
+    Returns how many emails were queued. A deactivated account is told nothing (the rule is
+    where each channel writes: ``queue_session_emails`` and ``push.outbox.queue_push``)."""
     sequence = session.calendar_sequence if sequence is None else sequence
-    recipients = [person for person in recipients if person.is_active]
     push_session_event(session, kind, recipients, sequence=sequence)
     return queue_session_emails(session, kind, recipients, sequence=sequence)
 
@@ -148,7 +148,7 @@ def queue_session_emails(
     wanted = {
         f"session:{session.pk}:{kind}:{sequence}:{person.pk}": person
         for person in recipients
-        if getattr(person, PREFERENCE[Kind(kind)])
+        if person.is_active and getattr(person, PREFERENCE[Kind(kind)])
     }
     if not wanted:
         return 0
@@ -285,6 +285,8 @@ def queue_peer_alert(
     peer: User, *, kind: str, event_key: str, session: SupportSession | None = None
 ) -> bool:
     """A Zoom problem the peer must act on (loud, never silent). ``event_key`` dedupes it."""
+    if not peer.is_active:
+        return False
     if peer.push_notifications:
         title, body = PUSH_WORDS[Kind(kind)]
         page = session_page(session) if session else f"{settings.PEERAKEET_BASE_URL}/schedule/"
@@ -345,6 +347,8 @@ def send(notification_id: int) -> str:
         )
         if notification.sent_at is not None:
             return "already sent"
+        if not notification.recipient.is_active:
+            return "account deactivated: not sent"
         if notification.kind in REMINDERS and not _still_due(notification):
             return "reminder no longer due: not sent"
         notification.attempts += 1

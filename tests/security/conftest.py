@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from scheduling import services
 from scheduling.models import SupportSession
+from tests.push.conftest import receiver  # noqa: F401  (the push service, for the channel tests)
 
 SECRET_LINK = "https://whereby.com/victim-room-7f3a"
 SECRET_NOTE = "victim private note 9b2c"

@@ -16,9 +16,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from scheduling.models import Notification, SupportSession
+from scheduling.notifications import queue_peer_alert
 from scheduling.services import session_cancel, session_reschedule
 from tests.api.conftest import book, client_for
 from tests.personas import make_participant
+from tests.push.conftest import subscribe
+from tests.worker import run_until_quiet
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +116,36 @@ def test_a_person_deactivated_after_booking_hears_nothing_more_of_the_session(pe
 
     assert [m for m in mail.outbox if participant.email in m.to] == []
     assert Notification.objects.filter(recipient=participant).count() == sent_before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deactivated_person_gets_no_link_ready_nor_anything_queued_before(
+    connected_peer, participant, receiver
+):
+    """The rule sits where each channel writes and where each sends: the meeting's "link ready"
+    (queued by the worker, not by queue_session_event) and the emails and pushes queued before
+    the account was deactivated stay unsent."""
+    phone = subscribe(receiver, participant)
+    peer_phone = subscribe(receiver, connected_peer)
+    book(connected_peer, participant, starts_in=timedelta(days=3))  # queues "confirmed"
+    User.objects.filter(pk=participant.pk).update(is_active=False)
+    mail.outbox.clear()
+
+    run_until_quiet()
+
+    assert [m for m in mail.outbox if participant.email in m.to] == []
+    assert phone.received == []
+    assert Notification.objects.filter(recipient=participant, sent_at__isnull=False).count() == 0
+    assert [m for m in mail.outbox if connected_peer.email in m.to]  # the peer still hears
+    assert peer_phone.received
+
+
+def test_a_deactivated_peer_gets_no_zoom_alert(peer):
+    User.objects.filter(pk=peer.pk).update(is_active=False)
+
+    queued = queue_peer_alert(
+        User.objects.get(pk=peer.pk), kind=Notification.Kind.ZOOM_BROKEN, event_key="t"
+    )
+
+    assert queued is False
+    assert not Notification.objects.filter(recipient=peer).exists()
