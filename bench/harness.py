@@ -224,15 +224,7 @@ class Stack:
         self.workers.clear()
 
     def _wait_up(self, url: str, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.check_alive()
-            try:
-                httpx.get(url, timeout=1.0)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"nothing answered at {url}")
+        wait_up(url, timeout, while_=self.check_alive)
 
     def check_alive(self) -> None:
         dead = [str(proc.args) for proc in self.children if proc.poll() is not None]
@@ -324,8 +316,42 @@ def verdict(rows: list[tuple[str, str, bool]]) -> int:
     return 1 if missed else 0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def wait_up(url: str, timeout: float = 30.0, *, while_: Any = None) -> None:
+    """Until something answers at ``url``; ``while_`` is called between tries (to fail early
+    when the process that should answer died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if while_ is not None:
+            while_()
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing answered at {url}")
+
+
+def statements(client: Any, path: str) -> int:
+    """Database statements one GET of ``path`` makes through ``client``, warmed first (the
+    first request fills the caches a running server has full)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured.captured_queries)
+
+
+def cpu_seconds(pid: int, *, gone: float | None = None) -> float:
+    """User + system CPU time a process has used so far, from /proc (Linux). A process that has
+    exited counts ``gone`` when given (its time is no longer readable), else raises."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        if gone is None:
+            raise
+        return gone
+    fields = stat.rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks

@@ -30,6 +30,7 @@ from bench.harness import (
     machine,
     make_people,
     session_cookie,
+    statements,
     verdict,
 )
 from bench.scaling import grow
@@ -93,22 +94,17 @@ def in_process(user, path: str, renders: int = 50) -> tuple[float, int]:
     """Median time of ``path`` through Django's whole stack in this process (no HTTP, no load
     generator), and the database statements one request makes (the connection health check's
     SELECT 1, which gunicorn requests also pay, aside)."""
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    client.get(path)
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(path).status_code == 200
-    statements = len(captured.captured_queries)  # before the next request resets the log
+    made = statements(client, path)
     times = []
     for _ in range(renders):
         started = time.perf_counter()
         client.get(path)
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), statements
+    return statistics.median(times), made
 
 
 def ensure_wrk() -> None:

@@ -49,6 +49,7 @@ import httpx
 
 from bench.harness import (
     PYTHON,
+    ROOT,
     Stack,
     connect_peer,
     free_port,
@@ -58,6 +59,7 @@ from bench.harness import (
     post_headers,
     session_cookie,
     verdict,
+    wait_up,
 )
 
 REDIS_DB = 12
@@ -127,7 +129,7 @@ class Web:
         ]  # fmt: skip
         self.proc = subprocess.Popen(
             command,
-            cwd=self.stack_root(),
+            cwd=ROOT,
             env=self.stack.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -147,21 +149,6 @@ class Web:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
-
-    @staticmethod
-    def stack_root() -> str:
-        return str(Path(__file__).resolve().parent.parent)
-
-
-def wait_up(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing answered at {url}")
 
 
 def start_nginx(tmp: Path, port: int, a: int, b: int) -> subprocess.Popen[bytes]:

@@ -35,6 +35,7 @@ from bench.harness import (
     machine,
     make_people,
     session_cookie,
+    statements,
     verdict,
 )
 from bench.hot_pages import LUA, ensure_wrk, wrk
@@ -86,7 +87,7 @@ def requests(stack: Stack, emulator, args) -> list[tuple[str, str, bool]]:
     (peer,), _ = make_people(1, 0, prefix="scale-web")
     zoom = emulator.add_user("scale.web@example.org", type=2, plan="pro")
     connect_peer(peer, emulator, zoom["id"])
-    statements = {name: own_statements(peer, path) for name, path in ENDPOINTS.items()}
+    counted = {name: own_statements(peer, path) for name, path in ENDPOINTS.items()}
     web = stack.start_web(workers=args.web_workers, settings="bench.settings")
     cookie = session_cookie(peer)
     best: dict[str, tuple[float, float, float, int, int]] = {}
@@ -108,10 +109,10 @@ def requests(stack: Stack, emulator, args) -> list[tuple[str, str, bool]]:
     base = best["healthz"][0]
     for name, (rps, p50, p95, errors, total) in best.items():
         line = f"  {name:<16} {rps:8.1f} req/s ({rps / base:4.2f}x healthz)  p50 {p50:5.1f} ms"
-        line += f"  p95 {p95:5.1f} ms  non-2xx {errors}/{total}  statements {statements[name]}"
+        line += f"  p95 {p95:5.1f} ms  non-2xx {errors}/{total}  statements {counted[name]}"
         print(line)
     noop, pill = best["signed-in no-op"][0], best["status pill"][0]
-    own = statements["status pill"] - statements["signed-in no-op"]
+    own = counted["status pill"] - counted["signed-in no-op"]
     errors = sum(b[3] for b in best.values())
     return [
         ("signed-in no-op vs /healthz", f"{noop / base:.2f}x (bar >= 0.40)", noop >= 0.4 * base),
@@ -122,19 +123,15 @@ def requests(stack: Stack, emulator, args) -> list[tuple[str, str, bool]]:
 
 
 def own_statements(user, path: str) -> int:
-    """Statements one request makes, in this process (sessions in Redis, warmed first)."""
-    from django.db import connection
+    """Statements one request makes, in this process (sessions in Redis)."""
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.test.utils import override_settings
 
     with override_settings(ROOT_URLCONF="bench.urls"):
         client = Client()
         if path != "/healthz":  # asked by load balancers, without a session
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        client.get(path)
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(path).status_code == 200
-    return len(captured.captured_queries)
+        return statements(client, path)
 
 
 # --- Part 2: provisioning throughput -------------------------------------------------------------
@@ -202,10 +199,10 @@ def run(stack: Stack, peers, participants, slots: int, count: int, round_: int, 
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{slots} slots: not done in time")
             time.sleep(0.2)
-        cpu_after = {pid: safe_cpu(pid, cpu_before[pid]) for pid in cpu_before}
+        cpu_after = {pid: cpu_seconds(pid, gone=cpu_before[pid]) for pid in cpu_before}
         for pid in pg_backends(stack.db_name):  # backends opened during the run
             if pid not in cpu_before:
-                cpu_before[pid], cpu_after[pid] = 0.0, safe_cpu(pid, 0.0)
+                cpu_before[pid], cpu_after[pid] = 0.0, cpu_seconds(pid, gone=0.0)
     finally:
         stack.stop_workers()
     connection.close()
@@ -241,14 +238,6 @@ def pg_backends(db_name: str) -> list[int]:
             [db_name],
         )
         return [row[0] for row in cursor.fetchall()]
-
-
-def safe_cpu(pid: int, gone: float) -> float:
-    """A process that has exited counts ``gone`` (its CPU time is no longer readable)."""
-    try:
-        return cpu_seconds(pid)
-    except (FileNotFoundError, ProcessLookupError):
-        return gone
 
 
 if __name__ == "__main__":
