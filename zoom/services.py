@@ -15,10 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import PEER_ONLY
 from zoom import scopes, vault, webhooks
 from zoom.client import TokenSet, ZoomAPI, ZoomError, ZoomOAuth, ZoomRequestError
 from zoom.models import AuditEvent, ZoomConnection
@@ -181,7 +183,10 @@ def connection_disconnect(*, peer: User, revoked_by: str = "") -> bool:
     """Option 1 of the guide: revoke at Zoom (best effort, bounded), erase the tokens.
 
     ``revoked_by``: support ended the connection with the peer's certification (who did, for
-    the audit trail), not the peer (accounts.services.certification_revoke)."""
+    the audit trail), not the peer (accounts.services.certification_revoke). Otherwise the peer
+    asks, and must be one who may (``may_disconnect``): PermissionDenied, nothing changed."""
+    if not revoked_by and not may_disconnect(peer):
+        raise PermissionDenied(PEER_ONLY)
     connection = ZoomConnection.objects.filter(peer=peer).first()
     if connection is None or connection.state == ZoomConnection.State.DISCONNECTED:
         return False

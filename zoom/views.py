@@ -224,11 +224,11 @@ def status(request: HttpRequest) -> HttpResponse:
 def disconnect(request: HttpRequest) -> HttpResponse:
     """GET asks once (a <dialog> over the pill when JavaScript runs); POST disconnects."""
     user = _peer(request)
-    if not may_disconnect(user):
-        raise PermissionDenied(PEER_ONLY)
     if request.method == "GET":
+        if not may_disconnect(user):
+            raise PermissionDenied(PEER_ONLY)
         return render(request, "zoom/disconnect.html", {"nav": "schedule", **pill_context(user)})
-    disconnected = connection_disconnect(peer=user)
+    disconnected = connection_disconnect(peer=user)  # refuses whoever may not
     if _htmx(request):
         return _pill(request)
     if disconnected:

@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import cast
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router
 
 from accounts.models import User
-from accounts.permissions import PEER_ONLY
 from accounts.selectors import certified_peers
 from api.errors import ApiError
 from api.routes.common import answers, peer_viewer, viewer
 from api.schemas import MeOut, PageQuery, PeerPage, PersonOut, Role, ZoomState, ZoomStatusOut
 from zoom.models import ZoomConnection
-from zoom.services import connection_disconnect, may_disconnect
+from zoom.services import connection_disconnect
 from zoom.templatetags.zoom_tags import REASON_TEXT
 
 router = Router()
@@ -94,7 +94,8 @@ def zoom(request: HttpRequest) -> ZoomStatusOut:
 )
 def zoom_disconnect(request: HttpRequest) -> ZoomStatusOut:
     user = viewer(request)
-    if not may_disconnect(user):
-        raise ApiError(403, "not_a_peer", PEER_ONLY)
-    connection_disconnect(peer=user)
+    try:
+        connection_disconnect(peer=user)
+    except PermissionDenied as refused:
+        raise ApiError(403, "not_a_peer", str(refused)) from None
     return zoom_status(user)

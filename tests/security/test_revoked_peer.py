@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from tests.api.conftest import client_for
 from tests.scheduling.conftest import book
 from tests.zoom_support import connect
 from zoom.models import ZoomConnection
+from zoom.services import connection_disconnect
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +164,15 @@ def test_a_participant_without_zoom_is_still_refused_disconnect_through_the_api(
 
     assert response.status_code == 403
     assert response.json()["code"] == "not_a_peer"
+
+
+def test_the_service_refuses_disconnect_to_whoever_holds_no_zoom_and_hosts_nothing(participant):
+    with pytest.raises(PermissionDenied):
+        connection_disconnect(peer=participant)
+
+
+def test_the_web_refuses_a_participant_disconnect_from_both_methods(client, participant):
+    client.force_login(participant)
+
+    assert client.get(reverse("zoom:disconnect")).status_code == 403
+    assert client.post(reverse("zoom:disconnect")).status_code == 403
