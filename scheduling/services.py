@@ -149,12 +149,18 @@ def session_decline(*, session: SupportSession, by: User, reason: str = "") -> S
     with transaction.atomic():
         session = _locked(session, by, peer_only=True)
         _require_status(session, {Status.REQUESTED}, "decline")
-        session.status = Status.DECLINED
-        session.call_off_reason = reason
-        session.save(update_fields=["status", "call_off_reason", "updated_at"])
-        release_meeting(session)
-        notifications.queue_session_event(session, Kind.DECLINED, [session.participant])
+        _decline(session, reason)
     return session
+
+
+def _decline(session: SupportSession, reason: str) -> None:
+    """A locked request is declined, and its participant told (by the peer, or by the end of
+    the peer's hosting)."""
+    session.status = Status.DECLINED
+    session.call_off_reason = reason
+    session.save(update_fields=["status", "call_off_reason", "updated_at"])
+    release_meeting(session)
+    notifications.queue_session_event(session, Kind.DECLINED, [session.participant])
 
 
 def session_cancel(*, session: SupportSession, by: User, reason: str = "") -> SupportSession:
@@ -249,14 +255,13 @@ def peer_hosting_end(*, peer: User) -> HostingEnded:
     transaction): every open request to them is declined, and the confirmed sessions that have
     not ended are returned for hand-over. They stay confirmed, but nobody joins them through this
     peer any more (scheduling.join)."""
-    declined = []
-    requests = SupportSession.objects.select_for_update().filter(peer=peer, status=Status.REQUESTED)
-    for session in requests.select_related("participant", "peer"):
-        session.status = Status.DECLINED
-        session.save(update_fields=["status", "updated_at"])
-        release_meeting(session)
-        notifications.queue_session_event(session, Kind.DECLINED, [session.participant])
-        declined.append(session)
+    declined = list(
+        SupportSession.objects.select_for_update(of=("self",))  # not the people's rows
+        .filter(peer=peer, status=Status.REQUESTED)
+        .select_related("participant", "peer")
+    )
+    for session in declined:
+        _decline(session, reason="")
     to_hand_over = list(
         SupportSession.objects.filter(
             peer=peer, status=Status.CONFIRMED, ends_at__gt=timezone.now()
