@@ -20,6 +20,7 @@ from accounts.services import CertificationError, certification_grant, certifica
 from scheduling import services
 from scheduling.join import JoinRefused, join_target
 from scheduling.models import SupportSession
+from scheduling.wording import zone_label
 from tests.api.conftest import client_for
 from tests.personas import make_participant
 from tests.scheduling.conftest import book
@@ -124,6 +125,7 @@ def assert_hosting_ended(h: Hosting, staff: User, mailoutbox: list, emulator: An
     assert "not cancelled" in told.body
     assert "support@peerakeet.com" in told.body
     assert "Pat Peer" in told.body
+    assert f"({zone_label(participant.time_zone)})" in told.body  # as people say it
     assert len(emails_to(mailoutbox, second, "upcoming peer support session")) == 1
     # Audit: who did it, and what followed.
     kinds = set(AccountEvent.objects.filter(user=h.peer).values_list("kind", "actor"))
