@@ -438,31 +438,28 @@ def _check_time(starts_at: datetime, duration_minutes: int) -> None:
         )
 
 
-MAX_REASON = 500
+MAX_REASON = SupportSession._meta.get_field("call_off_reason").max_length or 500
 
 
 def clean_reason(reason: str) -> str:
     """The optional word to the other person when a session is declined or cancelled."""
-    reason = (reason or "").strip()
-    if len(reason) > MAX_REASON:
-        raise SessionError(f"Keep the note under {MAX_REASON} characters.", code="bad_reason")
-    if "\x00" in reason:
-        raise SessionError("The note has a character that cannot be stored.", code="bad_reason")
-    return reason
+    return _clean_text(reason, MAX_REASON, what="The note", code="bad_reason")
 
 
-MAX_NOTE = 2000
+MAX_NOTE = SupportSession._meta.get_field("private_note").max_length or 2000
 
 
 def _clean_note(note: str) -> str:
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise SessionError(f"Keep the private note under {MAX_NOTE} characters.", code="bad_note")
-    if "\x00" in note:
-        raise SessionError(
-            "The private note has a character that cannot be stored.", code="bad_note"
-        )
-    return note
+    return _clean_text(note, MAX_NOTE, what="The private note", code="bad_note")
+
+
+def _clean_text(text: str, limit: int, *, what: str, code: str) -> str:
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise SessionError(f"Keep {what.lower()} under {limit} characters.", code=code)
+    if "\x00" in text:
+        raise SessionError(f"{what} has a character that cannot be stored.", code=code)
+    return text
 
 
 def _modality(value: str) -> str:
