@@ -14,15 +14,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import throttles
 from accounts.models import User
 from booking import rules as booking_rules
-from peerakeet.lib import shared_cache
 from peerakeet.lib.meeting_links import MeetingLinkError, clean_meeting_link
 from scheduling import notifications, reminders
 from scheduling.meetings import (
@@ -227,11 +226,13 @@ def session_retry_meeting(*, session: SupportSession, by: User) -> SupportSessio
         # Counted in the shared cache: every web process honours the same minute. A cache that
         # does not answer lets the retry through (it only asks again for what is wanted).
         try:
-            first = shared_cache.down() or cache.add(
-                f"retry-meeting:{session.reference}", 1, RETRY_MEETING_EVERY.seconds
+            first = (
+                throttles.count_once(
+                    f"retry-meeting:{session.reference}", window=RETRY_MEETING_EVERY.seconds
+                )
+                == 1
             )
-        except shared_cache.UNAVAILABLE as exc:
-            shared_cache.failed("limiting meeting retries", exc)
+        except throttles.CounterUnavailable:
             first = True
         if not first:
             raise SessionError(

@@ -285,6 +285,21 @@ def test_try_again_is_rate_limited(refused, connected_peer, emulator):
     assert again.value.code == "too_soon"
 
 
+def test_try_again_goes_through_when_the_shared_cache_cannot_count(
+    refused, connected_peer, emulator, redis_gone
+):
+    """Fails open: the limit only spares Zoom a second ask for what is wanted anyway."""
+    emulator.inject_fault("create_meeting", "3161", next=1)
+    services.session_retry_meeting(session=refused, by=connected_peer)
+    run_until_quiet()
+    refused.refresh_from_db()
+
+    services.session_retry_meeting(session=refused, by=connected_peer)  # not "too soon"
+
+    refused.refresh_from_db()
+    assert refused.provisioning == Provisioning.PENDING
+
+
 def test_only_the_peer_may_try_again_from_any_door(
     client, refused, participant, stranger, connected_peer
 ):
