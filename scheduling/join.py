@@ -15,7 +15,7 @@ from scheduling.meetings import meeting_gone
 from scheduling.models import SupportSession, ZoomMeeting
 from scheduling.selectors import link_state, live_meeting
 from zoom.client import ZoomError, ZoomNotFound
-from zoom.models import ZoomConnection
+from zoom.selectors import connection_of
 from zoom.tokens import call_zoom
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def _check_in_zoom(session: SupportSession, meeting: ZoomMeeting) -> dict[str, A
     account than the one connected now cannot be asked about through this grant: Zoom would
     answer "not found" for a meeting that is alive and well."""
     zoom_meeting_id = meeting.zoom_meeting_id
-    connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
+    connection = connection_of(session.peer_id)
     if connection is None or not connection.is_connected:
         return None
     if connection.zoom_user_id != meeting.host_zoom_user_id:

@@ -45,6 +45,7 @@ from scheduling.selectors import (
 from zoom.client import ZoomAPI, ZoomError, ZoomNotFound
 from zoom.models import ZoomConnection
 from zoom.outcomes import Next, outcome_of
+from zoom.selectors import connection_of
 from zoom.tokens import call_zoom
 
 log = logging.getLogger(__name__)
@@ -612,7 +613,7 @@ def remove(meeting_id: int, attempt: int) -> str | Retry:
     meeting = ZoomMeeting.objects.select_related("session").get(pk=meeting_id)
     if meeting.removed_at is not None:
         return "already removed"
-    connection = ZoomConnection.objects.filter(peer_id=meeting.session.peer_id).first()
+    connection = connection_of(meeting.session.peer_id)
     if connection is None or not connection.is_connected:
         _removal_failed(meeting_id, "Zoom is no longer connected for this peer")
         return "grant gone"
@@ -673,7 +674,7 @@ def update(meeting_id: int, attempt: int) -> str | Retry:
     session = meeting.session
     if meeting.removed_at is not None or meeting.removal_requested_at is not None:
         return "meeting no longer in use"
-    connection = ZoomConnection.objects.filter(peer_id=session.peer_id).first()
+    connection = connection_of(session.peer_id)
     if connection is None or not connection.is_connected:
         return "zoom not connected: the move waits for a reconnect"
     if connection.zoom_user_id != meeting.host_zoom_user_id:

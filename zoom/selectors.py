@@ -12,12 +12,17 @@ from zoom.models import ZoomConnection
 BASIC_MEETING_MINUTES = 40
 
 
+def connection_of(peer_id: int) -> ZoomConnection | None:
+    """The peer's Zoom connection row, read fresh (in any state), or None if they never had one."""
+    return ZoomConnection.objects.filter(peer_id=peer_id).first()
+
+
 def zoom_meeting_limit(peer: User) -> int | None:
     """Minutes after which Zoom ends this peer's meetings: 40 for a Basic host, else None.
 
     From the user type read at connect and at each token refresh; None without a connection.
     """
-    return limit_of(ZoomConnection.objects.filter(peer_id=peer.pk).first())
+    return limit_of(connection_of(peer.pk))
 
 
 def limit_of(connection: ZoomConnection | None) -> int | None:

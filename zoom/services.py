@@ -24,6 +24,7 @@ from accounts.permissions import PEER_ONLY
 from zoom import scopes, vault, webhooks
 from zoom.client import TokenSet, ZoomAPI, ZoomError, ZoomOAuth, ZoomRequestError
 from zoom.models import AuditEvent, ZoomConnection
+from zoom.selectors import connection_of
 from zoom.signals import connection_established, connection_lost, meeting_deleted
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ def connection_disconnect(*, peer: User, revoked_by: str = "") -> bool:
     asks, and must be one who may (``may_disconnect``): PermissionDenied, nothing changed."""
     if not revoked_by and not may_disconnect(peer):
         raise PermissionDenied(PEER_ONLY)
-    connection = ZoomConnection.objects.filter(peer=peer).first()
+    connection = connection_of(peer.pk)
     if connection is None or connection.state == ZoomConnection.State.DISCONNECTED:
         return False
     if connection.access_token_encrypted:

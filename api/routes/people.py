@@ -17,6 +17,7 @@ from api.errors import ApiError
 from api.routes.common import answers, peer_viewer, viewer
 from api.schemas import MeOut, PageQuery, PeerPage, PersonOut, Role, ZoomState, ZoomStatusOut
 from zoom.models import ZoomConnection
+from zoom.selectors import connection_of
 from zoom.services import connection_disconnect
 from zoom.templatetags.zoom_tags import REASON_TEXT
 
@@ -62,7 +63,7 @@ def peers(request: HttpRequest, page: Query[PageQuery]) -> PeerPage:
 
 def zoom_status(peer: User) -> ZoomStatusOut:
     """Read from the database only, like the dashboard's status pill (never a call to Zoom)."""
-    connection = ZoomConnection.objects.filter(peer=peer).first()
+    connection = connection_of(peer.pk)
     state = connection.state if connection else ZoomConnection.State.DISCONNECTED
     reason = connection.reason if connection else ""
     return ZoomStatusOut(

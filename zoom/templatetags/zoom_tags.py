@@ -6,6 +6,7 @@ from django import template
 
 from accounts.models import User
 from zoom.models import ZoomConnection
+from zoom.selectors import connection_of
 
 register = template.Library()
 
@@ -25,7 +26,7 @@ def pill_context(peer: User, connection: ZoomConnection | None = _UNREAD) -> dic
     """What the pill shows for ``peer``: read from the database only, never from Zoom (pass the
     ``connection`` when it has been read already: zoom.selectors.status_read)."""
     if connection is _UNREAD:
-        connection = ZoomConnection.objects.filter(peer=peer).first()
+        connection = connection_of(peer.pk)
     state = connection.state if connection else ZoomConnection.State.DISCONNECTED
     reason = REASON_TEXT.get(connection.reason, "") if connection else ""
     return {
