@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.models import User, validate_display_name
+from accounts.services import NOTIFICATION_PREFERENCES
 
 COMMON_ZONES = sorted(zoneinfo.available_timezones())
 
@@ -61,19 +62,9 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = [
-            "display_name",
-            "time_zone",
-            "email_session_changes",
-            "email_meeting_links",
-            "email_zoom_problems",
-            # Reminders and pushes (push/templates/push/preferences_reminders.html).
-            "remind_day_before",
-            "remind_hour_before",
-            "remind_join_window",
-            "email_reminders",
-            "push_notifications",
-        ]
+        # The switches are the service's list (the API changes the same ones); the page lays
+        # them out by name (push/templates/push/preferences_reminders.html for reminders).
+        fields = ["display_name", "time_zone", *NOTIFICATION_PREFERENCES]
         labels = {"display_name": "Your name", "time_zone": "Time zone"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -7,6 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.forms import PreferencesForm
+from accounts.services import NOTIFICATION_PREFERENCES
+from api.routes.notifications import PreferencesIn, PreferencesOut
 from push.models import PushSubscription
 from scheduling import services
 from tests.api.conftest import ApiClient, client_for
@@ -164,3 +167,10 @@ def test_the_openapi_schema_describes_the_routes(client):
     assert {"get", "patch"} <= set(paths["/api/v1/me/notifications"])
     assert {"get", "post"} <= set(paths["/api/v1/push/subscriptions"])
     assert "delete" in paths["/api/v1/push/subscriptions/{subscription_id}"]
+
+
+def test_the_api_and_the_preferences_page_offer_exactly_the_services_switches():
+    switches = set(NOTIFICATION_PREFERENCES)
+    assert set(PreferencesOut.model_fields) == switches
+    assert set(PreferencesIn.model_fields) == switches
+    assert set(PreferencesForm._meta.fields or []) - {"display_name", "time_zone"} == switches
