@@ -107,6 +107,15 @@ def test_no_link_yet_says_so_once_with_the_checks_met(peer, participant):
     assert text.count("reload") == 1
 
 
+def test_no_link_yet_tells_the_peer_what_to_do_in_their_words(peer, participant):
+    session = book(peer, participant, starts_at=NOW + timedelta(minutes=5))
+
+    text = refused_page(peer, session)
+
+    assert "No meeting link yet: reconnect Zoom on the Schedule page, or add a link" in text
+    assert "The peer can" not in text
+
+
 @pytest.mark.parametrize(
     ("status", "reason"),
     [
