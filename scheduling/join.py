@@ -22,13 +22,20 @@ log = logging.getLogger(__name__)
 
 
 class JoinRefused(Exception):
-    """Why a viewer cannot join now. ``code`` is stable (the API shows it)."""
+    """Why a viewer cannot join now. ``code`` is stable (the API shows it). ``may_pass`` says
+    whether waiting or reloading can be enough (not accepted yet, too early, no link yet): the
+    guide's "Make sure the session is confirmed and the join window has opened" then applies.
+    For the rest (ended, called off, peer no longer hosting, address not confirmed) it would not
+    help, and the reason stands alone."""
 
-    def __init__(self, reason: str, *, code: str, when: datetime | None = None) -> None:
+    def __init__(
+        self, reason: str, *, code: str, when: datetime | None = None, may_pass: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code
         self.when = when
+        self.may_pass = may_pass
 
 
 def standing_refusal(session: SupportSession, viewer: User) -> JoinRefused | None:
@@ -43,6 +50,7 @@ def standing_refusal(session: SupportSession, viewer: User) -> JoinRefused | Non
         return JoinRefused(
             f"This session is {session.get_status_display().lower()}, so it cannot be joined.",
             code="not_confirmed",
+            may_pass=session.status == SupportSession.Status.REQUESTED,
         )
     if not session.peer.is_certified_peer:
         # The peer's certification was revoked: nobody meets them through Peerakeet, not on
@@ -63,7 +71,10 @@ def join_target(session: SupportSession, viewer: User, now: datetime | None = No
     opens, closes = session.join_window()
     if now < opens:
         raise JoinRefused(
-            "The join window has not opened yet.", code="join_window_not_open", when=opens
+            "The join window has not opened yet.",
+            code="join_window_not_open",
+            when=opens,
+            may_pass=True,
         )
     if now >= closes:
         raise JoinRefused("This session has ended.", code="session_ended")
@@ -75,6 +86,7 @@ def join_target(session: SupportSession, viewer: User, now: datetime | None = No
             "This session has no meeting link yet. The peer can reconnect Zoom or add a link; "
             "reload this page in a moment.",
             code="no_link_yet",
+            may_pass=True,
         )
     fresh = _check_in_zoom(session, meeting)
     if viewer.pk == session.peer_id:
@@ -135,6 +147,7 @@ def _check_in_zoom(session: SupportSession, meeting: ZoomMeeting) -> dict[str, A
             "The host deleted this Zoom meeting in Zoom. Peerakeet is preparing a new one: "
             "reload this page in a minute.",
             code="meeting_deleted_in_zoom",
+            may_pass=True,
         ) from None
     except ZoomError as exc:
         log.warning("Zoom could not confirm meeting %s: %s", zoom_meeting_id, type(exc).__name__)

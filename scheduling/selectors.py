@@ -345,3 +345,32 @@ def recent_notifications(user: User, *, limit: int = RECENT_NOTIFICATIONS) -> li
         .select_related("session")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+@dataclass(frozen=True)
+class CallOffNote:
+    """The optional word that came with a cancel or decline, as one of the session's two people
+    reads it: the one who wrote it sees it as theirs, the other sees who wrote it."""
+
+    text: str
+    by_you: bool
+    author: str  # the writer's name; "" when their account is gone
+
+
+def call_off_note(session: SupportSession, viewer: User) -> CallOffNote | None:
+    """The note for ``viewer``, or None: only a declined or cancelled session has one, and only
+    its peer and participant may read it (anyone else cannot open the session at all). It is
+    never put in a push (scheduling.notifications' pushes carry fixed words)."""
+    note = session.call_off_reason
+    if not note or session.status not in (Status.DECLINED, Status.CANCELLED):
+        return None
+    if viewer.pk not in (session.peer_id, session.participant_id):
+        return None
+    # Only the peer declines; either side cancels, and the session records who did.
+    writer_id = session.peer_id if session.status == Status.DECLINED else session.cancelled_by_id
+    if writer_id == session.peer_id:
+        author = session.peer.display_name
+    elif writer_id == session.participant_id:
+        author = session.participant.display_name
+    else:
+        author = ""
+    return CallOffNote(text=note, by_you=writer_id == viewer.pk, author=author)

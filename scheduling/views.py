@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
@@ -403,18 +404,7 @@ def join(request: HttpRequest, session_id: int) -> HttpResponse:
     try:
         target = join_target(session, user)
     except JoinRefused as refused:
-        with timezone.override(user.time_zone):
-            return render(
-                request,
-                "scheduling/join_refused.html",
-                {
-                    "nav": "schedule",
-                    "session": session,
-                    "reason": refused.reason,
-                    "when": refused.when,
-                },
-                status=409,
-            )
+        return _join_refused(request, session, refused)
     host = leaving_for(session, user, target)
     if host is None:
         response: HttpResponse = HttpResponseRedirect(target)
@@ -424,6 +414,30 @@ def join(request: HttpRequest, session_id: int) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _join_refused(
+    request: HttpRequest, session: SupportSession, refused: JoinRefused
+) -> HttpResponse:
+    """Why, once, and when it opens (scheduling/join_refused.html), in the viewer's zone."""
+    user = _user(request)
+    now = timezone.now()
+    opens, closes = session.join_window()
+    context = {
+        "nav": "schedule",
+        "session": session,
+        "refused": refused,
+        "is_peer": session.peer_id == user.pk,
+        "confirmed": session.status == SupportSession.Status.CONFIRMED,
+        "window_open": opens <= now,
+        "opens": opens,
+        "opens_today": timezone.localdate(opens, user.tz) == timezone.localdate(now, user.tz),
+        "closes": closes,
+        "minutes_before": settings.JOIN_WINDOW_MINUTES_BEFORE,
+        "link_missing": refused.code in {"no_link_yet", "meeting_deleted_in_zoom"},
+    }
+    with timezone.override(user.time_zone):
+        return render(request, "scheduling/join_refused.html", context, status=409)
 
 
 @certified_peer_required

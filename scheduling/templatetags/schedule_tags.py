@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.models import User
+from scheduling import selectors
 from scheduling.models import SupportSession
 from scheduling.wording import utc_offset, zone_label
 
@@ -63,3 +64,9 @@ def other_time(session: SupportSession, viewer: User) -> str:
         utc_offset(other.time_zone, session.starts_at),
         zone_label(other.time_zone),
     )
+
+
+@register.simple_tag
+def call_off_note(session: SupportSession, viewer: User) -> selectors.CallOffNote | None:
+    """The note that came with a cancel or decline, for ``viewer`` (scheduling.selectors)."""
+    return selectors.call_off_note(session, viewer)

@@ -13,10 +13,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from scheduling import services
+from tests.diary import FROZEN_NOW
 from tests.guide.walk import (
+    assert_accessible,
+    fits_the_screen,
     minutes_from_now,
     request_a_session,
     session_card,
@@ -28,6 +31,8 @@ from zoom.models import ZoomConnection
 from zoom_emulator.testing import EmulatorControl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+GUIDE = "Make sure the session is confirmed and the join window has opened."
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 def open_the_session(page: Page, with_name: str) -> None:
@@ -112,7 +117,48 @@ def test_before_the_join_window_opens_join_session_says_when_it_opens(
     expect(
         page.get_by_role("heading", name="You cannot join this session right now")
     ).to_be_visible()
-    expect(page.get_by_text("The join window has not opened yet.")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("Join opens on .* 15 minutes before the start"))
+    ).to_be_visible()
     opens = session.starts_at - timedelta(minutes=15)
     expect(page.locator("time")).to_have_attribute("datetime", opens.isoformat())
-    shot(page, "join-refused")
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_the_join_refused_page_says_once_why_and_when(
+    browser: Browser, live_server, lived_in, frozen_clock, width
+):
+    """Issue #17, on the lived-in diary: the reason and the moment Join opens, each said once, in
+    the viewer's zone, under the guide's own advice; a session called off gives its reason alone."""
+    frozen_clock.move_to(FROZEN_NOW + timedelta(seconds=5))
+    w, h = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": h}, is_mobile=width == "phone")
+    page = context.new_page()
+    sign_in(page, live_server, lived_in.berlin.email)
+
+    page.goto(f"{live_server.url}/sessions/{lived_in.sessions['today'].pk}/join")
+    checks = page.get_by_role("list", name=GUIDE)
+    expect(checks.get_by_role("listitem")).to_have_text(
+        [
+            "✓ The session is confirmed.",
+            "✗ Join opens today at 8:45 PM Central European Time (Berlin), "
+            "15 minutes before the start.",
+        ]
+    )
+    expect(page.get_by_text(GUIDE)).to_have_count(1)
+    expect(page.get_by_role("main").get_by_text("8:45 PM")).to_have_count(1)
+    assert fits_the_screen(page)
+    assert_accessible(page)
+    shot(page, "join-refused" if width == "desktop" else "join-refused-phone", full_page=False)
+
+    page.goto(f"{live_server.url}/sessions/{lived_in.sessions['request'].pk}/join")
+    expect(checks.get_by_role("listitem").first).to_have_text(
+        "✗ Not confirmed yet: Jordan Rivera has not accepted your request yet."
+    )
+
+    page.goto(f"{live_server.url}/sessions/{lived_in.sessions['completed_berlin'].pk}/join")
+    expect(page.get_by_role("alert")).to_have_text(
+        "This session is completed, so it cannot be joined."
+    )
+    expect(page.get_by_text(GUIDE)).to_have_count(0)
+    context.close()
