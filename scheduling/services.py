@@ -31,7 +31,13 @@ from scheduling.meetings import (
     request_provisioning,
     switch_to_connected_account,
 )
-from scheduling.models import MAX_MANUAL_LINK, Notification, SupportSession, ZoomMeeting
+from scheduling.models import (
+    MAX_MANUAL_LINK,
+    MoveAsk,
+    Notification,
+    SupportSession,
+    ZoomMeeting,
+)
 
 Status = SupportSession.Status
 Kind = Notification.Kind
@@ -152,6 +158,7 @@ def session_decline(*, session: SupportSession, by: User, reason: str = "") -> S
         session.status = Status.DECLINED
         session.call_off_reason = reason
         session.save(update_fields=["status", "call_off_reason", "updated_at"])
+        close_move_asks(session)
         release_meeting(session)
         notifications.queue_session_event(session, Kind.DECLINED, [session.participant])
     return session
@@ -180,6 +187,7 @@ def session_cancel(*, session: SupportSession, by: User, reason: str = "") -> Su
                 "updated_at",
             ]
         )
+        close_move_asks(session)
         release_meeting(session)
         reminders.withdraw_reminders(session)
         # A withdrawn request concerns only the peer; a cancelled booking, both calendars.
@@ -198,6 +206,7 @@ def session_complete(*, session: SupportSession, by: User) -> SupportSession:
             )
         session.status = Status.COMPLETED
         session.save(update_fields=["status", "updated_at"])
+        close_move_asks(session)
     return session
 
 
@@ -250,6 +259,10 @@ def peer_hosting_end(*, peer: User) -> HostingEnded:
     not ended are returned for hand-over. They stay confirmed, but nobody joins them through this
     peer any more (scheduling.join)."""
     declined = []
+    # Nobody is left to answer them; the sessions themselves are handed over below.
+    MoveAsk.objects.filter(session__peer=peer, state=MoveAsk.State.PENDING).update(
+        state=MoveAsk.State.SUPERSEDED, decided_at=timezone.now()
+    )
     requests = SupportSession.objects.select_for_update().filter(peer=peer, status=Status.REQUESTED)
     for session in requests.select_related("participant", "peer"):
         session.status = Status.DECLINED
@@ -335,20 +348,42 @@ def session_reschedule(
             _check_overlap(session.peer, starts_at, duration, exclude=session.pk)
         if starts_at == session.starts_at and duration == session.duration_minutes:
             return session
-        session.starts_at, session.duration_minutes = starts_at, duration
-        session.calendar_sequence += 1
-        session.save(
-            update_fields=["starts_at", "duration_minutes", "calendar_sequence", "updated_at"]
-        )
-        if by_participant and (refusal := booking_rules.refusal(session)):
-            raise SessionError(refusal.message, code=refusal.code)
-        move_meeting(session)
-        reminders.withdraw_reminders(session)
         told = notifications.both(session)
         if session.status == Status.REQUESTED:
-            told = [session.peer if by.pk == session.participant_id else session.participant]
-        notifications.queue_session_event(session, Kind.RESCHEDULED, told)
+            told = [session.peer if by_participant else session.participant]
+        _move(session, starts_at, duration, told=told, check_open_slots=by_participant)
     return session
+
+
+def _move(
+    session: SupportSession,
+    starts_at: datetime,
+    duration: int,
+    *,
+    told: list[User],
+    check_open_slots: bool = False,
+) -> None:
+    """The one path that moves a session (the caller holds its lock and checked the time): the
+    same Zoom meeting is moved in place, reminders are re-armed for the new time, ``told`` hear
+    of it with a new calendar sequence, and a pending ask to move it is closed (superseded).
+    ``check_open_slots``: a participant's move must fit the peer's open slots."""
+    session.starts_at, session.duration_minutes = starts_at, duration
+    session.calendar_sequence += 1
+    session.save(update_fields=["starts_at", "duration_minutes", "calendar_sequence", "updated_at"])
+    if check_open_slots and (refusal := booking_rules.refusal(session)):
+        raise SessionError(refusal.message, code=refusal.code)
+    close_move_asks(session)
+    move_meeting(session)
+    reminders.withdraw_reminders(session)
+    notifications.queue_session_event(session, Kind.RESCHEDULED, told)
+
+
+def close_move_asks(session: SupportSession) -> int:
+    """A change to the session answers its pending ask to move (cancelled, declined, completed,
+    moved by the peer): it is closed as superseded. Run under the session's lock."""
+    return MoveAsk.objects.filter(session=session, state=MoveAsk.State.PENDING).update(
+        state=MoveAsk.State.SUPERSEDED, decided_at=timezone.now()
+    )
 
 
 def clean_manual_link(link: str) -> str:
