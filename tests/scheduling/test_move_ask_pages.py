@@ -301,7 +301,7 @@ def test_the_peer_answers_it_under_needs_your_response_first(client, lived_in):
         f'id="session-{lived_in.sessions["request"].pk}"'
     )
     card = section[section.index(f'id="move-ask-{ask.pk}"') :]
-    assert "Sam Lee asks to move a video session" in card
+    assert "Sam Lee asks to move your video session" in card
     assert "Accept new time" in card
     assert "Decline" in card
     assert "Sam Lee wrote: “A work meeting moved." in card
