@@ -326,7 +326,8 @@ def session_reschedule(
     *, session: SupportSession, by: User, starts_at: datetime, duration_minutes: int | None = None
 ) -> SupportSession:
     """Move a session. The peer moves requested or confirmed sessions; the participant only
-    their own request. The same Zoom meeting is updated in place, so the join link stays."""
+    their own request (a confirmed one they ask to move: scheduling.moves). The same Zoom
+    meeting is updated in place, so the join link stays."""
     with transaction.atomic():
         session = _locked(session, by, peer_only=False)
         _require_status(session, {Status.REQUESTED, Status.CONFIRMED}, "move")
@@ -334,7 +335,8 @@ def session_reschedule(
             _require_peer(by)  # moving a session is hosting it
         if by.pk != session.peer_id and session.status != Status.REQUESTED:
             raise SessionError(
-                "Only the peer can move a confirmed session; ask them, or cancel it.",
+                "Only the peer can move a confirmed session: ask them to (Ask to move on the "
+                "session page), or cancel it.",
                 code="forbidden",
             )
         duration = duration_minutes or session.duration_minutes
