@@ -62,6 +62,7 @@ STATUS_OF_SESSION_CODE = {
     "overlap": 409,
     "slot_taken": 409,
     "not_started": 409,
+    "ask_pending": 409,
     "bad_reason": 400,
 }
 

@@ -9,7 +9,7 @@ from django.db import models
 from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime
 
-from scheduling.models import MAX_MANUAL_LINK, SupportSession
+from scheduling.models import MAX_MANUAL_LINK, MoveAsk, SupportSession
 from scheduling.services import MAX_DURATION, MIN_DURATION
 
 MAX_ID = 2**63 - 1  # Larger ids cannot exist (64-bit keys) and would overflow the database.
@@ -160,6 +160,12 @@ class CallOffIn(Schema):
     )
 
 
+class MoveAskIn(Schema):
+    starts_at: StartsAt
+    duration_minutes: Duration | None = Field(None, description="Omit to keep the length.")
+    note: Reason = Field("", description="Optional: a word for the peer, put in their email.")
+
+
 class ManualLinkIn(Schema):
     manual_link: Link = Field(
         "", description="An https:// link; empty hands the session back to Zoom."
@@ -204,6 +210,24 @@ class SessionDetailOut(SessionOut):
         description="For the peer: what to know about the Zoom meeting (settings Zoom applied "
         "differently, a move waiting for Zoom, a free account's 40-minute limit, why Zoom refused)."
     )
+    move_ask: MoveAskOut | None = Field(
+        None, description="The participant's pending ask to move it, if any (the peer answers)."
+    )
+
+
+MoveAskState = Literal["pending", "accepted", "declined", "withdrawn", "superseded"]
+assert set(MoveAskState.__args__) == set(MoveAsk.State.values)  # type: ignore[attr-defined]
+
+
+class MoveAskOut(Schema):
+    id: int
+    session_id: int
+    state: MoveAskState
+    starts_at: datetime = Field(description="The proposed start, UTC.")
+    duration_minutes: int
+    note: str = Field(description="The participant's word to the peer.")
+    decline_reason: str = Field(description="The peer's word back, when declined.")
+    asked_at: datetime
 
 
 class JoinOut(Schema):

@@ -2,9 +2,10 @@
 later by day in the viewer's time zone, and the past out of the way.
 
 It arranges the pages that scheduling.selectors reads (a fixed number of queries, whatever the
-diary's size) and adds one small read of its own: the requests the viewer must answer, and the
-sessions ahead that were declined or cancelled (they say so where they would have been, rather
-than being filed under "Past").
+diary's size) and adds one small read of its own: the requests the viewer must answer, the
+sessions with a pending ask to move them (the ask joined in, so it costs no query of its own),
+and the sessions ahead that were declined or cancelled (they say so where they would have been,
+rather than being filed under "Past").
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Q, When
+from django.db.models import Case, F, FilteredRelation, Q, When
 from django.utils import formats, timezone
 
 from accounts.models import User
-from scheduling.models import SupportSession
+from scheduling.models import MoveAsk, SupportSession
 from scheduling.selectors import LinkState, Page, link_state, sessions_for
 from scheduling.wording import link_words
 
@@ -44,6 +45,8 @@ class Day:
 @dataclass
 class Agenda:
     needs_response: list[Card] = field(default_factory=list)
+    # Asks to move a confirmed session that the viewer, its peer, must answer (scheduling.moves).
+    move_asks: list[MoveAsk] = field(default_factory=list)
     next: Card | None = None
     countdown: str = ""
     today: list[Card] = field(default_factory=list)
@@ -57,14 +60,42 @@ class Agenda:
 
 
 def beside_the_upcoming(user: User, now: datetime) -> list[SupportSession]:
-    """In one query: requests the viewer, as their peer, must accept or decline, then the
+    """In one query: requests the viewer, as their peer, must accept or decline, and confirmed
+    sessions with a pending ask to move them (the ask's fields joined in, ``ask_*``), then the
     declined and cancelled sessions whose time is still ahead, each soonest first."""
-    wanted = Q(peer=user, status=Status.REQUESTED) | Q(status__in=CALLED_OFF)
-    answer_first = Case(When(status=Status.REQUESTED, then=0), default=1)
+    asked = Q(status=Status.CONFIRMED, pending_ask__isnull=False)
+    wanted = Q(peer=user, status=Status.REQUESTED) | asked | Q(status__in=CALLED_OFF)
+    answer_first = Case(When(status__in=CALLED_OFF, then=1), default=0)
+    # At most one pending ask per session (a unique index): the join never repeats a session.
+    pending = FilteredRelation("move_asks", condition=Q(move_asks__state=MoveAsk.State.PENDING))
     return list(
         sessions_for(user)
+        .annotate(
+            pending_ask=pending,
+            ask_id=F("pending_ask__id"),
+            ask_starts_at=F("pending_ask__starts_at"),
+            ask_duration=F("pending_ask__duration_minutes"),
+            ask_note=F("pending_ask__note"),
+            ask_by_id=F("pending_ask__asked_by_id"),
+        )
         .filter(wanted, starts_at__gt=now)
         .order_by(answer_first, "starts_at", "pk")[:BESIDE_LIMIT]
+    )
+
+
+def _pending_ask(session: SupportSession) -> MoveAsk | None:
+    """The ask ``beside_the_upcoming`` joined to ``session``, as a MoveAsk (not re-read)."""
+    ask_id = getattr(session, "ask_id", None)
+    if ask_id is None:
+        return None
+    return MoveAsk(
+        pk=ask_id,
+        session=session,
+        asked_by_id=session.ask_by_id,  # type: ignore[attr-defined]
+        starts_at=session.ask_starts_at,  # type: ignore[attr-defined]
+        duration_minutes=session.ask_duration,  # type: ignore[attr-defined]
+        note=session.ask_note,  # type: ignore[attr-defined]
+        state=MoveAsk.State.PENDING,
     )
 
 
@@ -77,6 +108,9 @@ def build_agenda(user: User, upcoming: Page, past: Page, *, now: datetime) -> Ag
     beside = beside_the_upcoming(user, now)
     answer = [s for s in beside if s.status == Status.REQUESTED] if upcoming.number == 1 else []
     agenda.needs_response = [_card(s) for s in answer]
+    asks = {s.pk: ask for s in beside if (ask := _pending_ask(s)) is not None}
+    if upcoming.number == 1:
+        agenda.move_asks = [ask for ask in asks.values() if ask.session.peer_id == user.pk]
     shown = {s.pk for s in answer}
     ahead = [s for s in upcoming.sessions if s.pk not in shown]
     if upcoming.number == 1:
@@ -90,6 +124,8 @@ def build_agenda(user: User, upcoming: Page, past: Page, *, now: datetime) -> Ag
     agenda.past = [
         _card(s) for s in past.sessions if not (s.status in CALLED_OFF and s.starts_at > now)
     ]
+    for card in agenda.cards():  # each card says whether it waits for an answer to move it
+        card.session.pending_move_ask = asks.get(card.session.pk)
     return agenda
 
 

@@ -3,8 +3,8 @@
 The first build's tests only ever rendered a diary of one or two fresh sessions, and missed that
 a past session hid every action on the Schedule page (issue #17). This module gives the demo peer
 the week a real peer has: sessions completed, cancelled and declined, a request waiting for an
-answer, a session today, one whose join window is open, and a few later ones, with two
-participants in time zones other than the peer's.
+answer, an ask to move a confirmed session, a session today, one whose join window is open, and
+a few later ones, with two participants in time zones other than the peer's.
 
 Only ``manage.py seed_demo`` and the tests import it; it refuses to run in production.
 """
@@ -18,8 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
-from scheduling import services
-from scheduling.models import SupportSession
+from scheduling import moves, services
+from scheduling.models import MoveAsk, SupportSession
 
 Status = SupportSession.Status
 GOOGLE_MEET = "https://meet.google.com/pkt-demo-week"
@@ -31,6 +31,7 @@ class Diary:
     new_york: User
     berlin: User
     sessions: dict[str, SupportSession] = field(default_factory=dict)
+    move_asks: dict[str, MoveAsk] = field(default_factory=dict)  # by the name of the session
 
     def of(self, person: User) -> list[SupportSession]:
         """The sessions ``person`` is the peer or the participant of."""
@@ -129,4 +130,11 @@ def _upcoming(diary: Diary) -> None:
     s["declined_future"] = services.session_decline(session=ask(ny, _at(peer, 2, 16)), by=peer)
     s["cancelled_future"] = services.session_cancel(session=book(ny, _at(peer, 3, 12)), by=ny)
     s["later"] = book(ny, _at(peer, 4, 13))
+    # Waiting for the peer in "Needs your response"; the session keeps its time meanwhile.
+    diary.move_asks["later"] = moves.move_ask_create(
+        session=s["later"],
+        by=ny,
+        starts_at=_at(peer, 4, 15),
+        note="A work meeting moved. Could we meet later that afternoon?",
+    )
     s["requested_by_ny"] = ask(ny, _at(peer, 5, 10), "audio")

@@ -138,3 +138,30 @@ class RescheduleForm(forms.Form):
         ].help_text = f"In your time zone ({viewer.time_zone.replace('_', ' ')})."
 
     clean_starts_at = _When.clean_starts_at
+
+
+class MoveAskForm(forms.Form):
+    """The participant proposes a new time for a confirmed session (scheduling.moves)."""
+
+    starts_at = forms.DateTimeField(
+        label="New date and time",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    note = forms.CharField(
+        label="A note for your peer (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="It goes in the email your peer gets about this.",
+    )
+
+    def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        self.fields["starts_at"].help_text = (
+            f"In your time zone ({viewer.time_zone.replace('_', ' ')}). The session keeps its "
+            "time until your peer accepts."
+        )
+
+    clean_starts_at = _When.clean_starts_at

@@ -110,6 +110,8 @@ class SupportSession(models.Model):
 
     objects = SessionQuerySet.as_manager()
     _manual_link: str  # the decrypted link, once read or written (not a column)
+    # The open ask to move it, where a page read it along (scheduling.agenda); not a column.
+    pending_move_ask: MoveAsk | None
 
     class Meta:
         ordering = ["starts_at"]
@@ -274,6 +276,61 @@ def _open(stored: str, associated_data: str) -> str:
         return ""
 
 
+class MoveAsk(models.Model):
+    """The participant asks to move a confirmed session; its peer accepts or declines.
+
+    At most one is pending per session (a partial unique index): a second ask is refused, not
+    silently swapped for the first. A session that is cancelled, declined, completed or moved by
+    the peer closes its pending ask as superseded. An accepted ask moves the session through
+    ``session_reschedule``'s own path, so the same Zoom meeting is moved in place.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for the peer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUPERSEDED = "superseded", "Closed by a change to the session"
+
+    session = models.ForeignKey(SupportSession, on_delete=models.CASCADE, related_name="move_asks")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    starts_at = models.DateTimeField(help_text="The proposed start, stored in UTC.")
+    duration_minutes = models.PositiveSmallIntegerField()
+    # The asker's optional word to the peer (cleaned like a call-off reason): email only, never
+    # a push or Zoom. ``decline_reason`` is the peer's word back.
+    note = models.CharField(max_length=500, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decline_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=models.Q(state="pending"),
+                name="one_pending_move_ask_per_session",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=15, duration_minutes__lte=240),
+                name="move_ask_duration_between_15_and_240",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Move ask {self.pk} for session {self.session_id} ({self.state})"
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
 class Notification(models.Model):
     """One email to one person about one event: the outbox that makes sending exactly-once-ish.
 
@@ -294,6 +351,8 @@ class Notification(models.Model):
         REMINDER_DAY = "reminder_day", "Reminder: 24 hours before"
         REMINDER_HOUR = "reminder_hour", "Reminder: 1 hour before"
         REMINDER_JOIN = "reminder_join", "Reminder: join window open"
+        MOVE_ASKED = "move_asked", "Asked to move a session"
+        MOVE_DECLINED = "move_declined", "Move declined"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

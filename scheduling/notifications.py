@@ -31,7 +31,7 @@ from icalendar import Calendar, Event
 from accounts.models import User
 from peerakeet.lib.retry import Retry, backoff, settle
 from push.outbox import Push, queue_push
-from scheduling.models import Notification, SupportSession, ZoomMeeting
+from scheduling.models import MoveAsk, Notification, SupportSession, ZoomMeeting
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ PREFERENCE = {
     Kind.DECLINED: "email_session_changes",
     Kind.CANCELLED: "email_session_changes",
     Kind.RESCHEDULED: "email_session_changes",
+    Kind.MOVE_ASKED: "email_session_changes",
+    Kind.MOVE_DECLINED: "email_session_changes",
     Kind.LINK_READY: "email_meeting_links",
     Kind.LINK_CHANGED: "email_meeting_links",
     Kind.ZOOM_BROKEN: "email_zoom_problems",
@@ -61,6 +63,8 @@ SUBJECTS = {
     Kind.DECLINED: "Your session request was declined",
     Kind.CANCELLED: "A peer support session was cancelled",
     Kind.RESCHEDULED: "A peer support session has moved",
+    Kind.MOVE_ASKED: "A participant asked to move a session",
+    Kind.MOVE_DECLINED: "Your session keeps its time",
     Kind.LINK_READY: "Your session's meeting link is ready",
     Kind.LINK_CHANGED: "Your session's meeting link changed",
     Kind.ZOOM_BROKEN: "Action needed: reconnect Zoom to Peerakeet",
@@ -70,6 +74,7 @@ SUBJECTS = {
     Kind.REMINDER_HOUR: "Reminder: your peer support session starts within the hour",
     Kind.REMINDER_JOIN: "Your peer support session is about to start: join now",
 }
+MOVE_ASK_KINDS = {Kind.MOVE_ASKED, Kind.MOVE_DECLINED}
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED}
 # A new Zoom meeting is usually ready in seconds: its "confirmed" email waits this long for it,
 # so people get one email with both, instead of two a few seconds apart.
@@ -89,6 +94,14 @@ PUSH_WORDS = {
     Kind.RESCHEDULED: (
         "Session moved",
         "A peer support session has a new time. Open Peerakeet to see it.",
+    ),
+    Kind.MOVE_ASKED: (
+        "Asked to move a session",
+        "A participant asked to move a peer support session. Open Peerakeet to answer.",
+    ),
+    Kind.MOVE_DECLINED: (
+        "Session keeps its time",
+        "Your ask to move a peer support session was declined. Open Peerakeet to see it.",
     ),
     Kind.LINK_READY: (
         "Meeting link ready",
@@ -388,6 +401,10 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         "is_peer": session is not None and person.pk == session.peer_id,
         # A "link ready" folded into this "confirmed" email: it says the link is ready too.
         "link_ready": notification.kind == Kind.CONFIRMED and notification.folded.exists(),
+        # An ask's event is keyed by the ask (queue_session_event's ``sequence``, scheduling.moves).
+        "move_ask": MoveAsk.objects.filter(session=session, pk=notification.sequence).first()
+        if notification.kind in MOVE_ASK_KINDS
+        else None,
     }
     with timezone.override(person.time_zone):
         body = render_to_string(f"scheduling/email/{notification.kind}.txt", context)

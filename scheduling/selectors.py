@@ -346,6 +346,7 @@ def recent_notifications(user: User, *, limit: int = RECENT_NOTIFICATIONS) -> li
         .order_by("-created_at", "-pk")[:limit]
     )
 
+
 @dataclass(frozen=True)
 class CallOffNote:
     """The optional word that came with a cancel or decline, as one of the session's two people

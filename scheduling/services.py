@@ -30,7 +30,13 @@ from scheduling.meetings import (
     request_provisioning,
     switch_to_connected_account,
 )
-from scheduling.models import MAX_MANUAL_LINK, Notification, SupportSession, ZoomMeeting
+from scheduling.models import (
+    MAX_MANUAL_LINK,
+    MoveAsk,
+    Notification,
+    SupportSession,
+    ZoomMeeting,
+)
 
 Status = SupportSession.Status
 Kind = Notification.Kind
@@ -158,6 +164,7 @@ def _decline(session: SupportSession, reason: str) -> None:
     session.status = Status.DECLINED
     session.call_off_reason = reason
     session.save(update_fields=["status", "call_off_reason", "updated_at"])
+    close_move_asks(session)
     release_meeting(session)
     notifications.queue_session_event(session, Kind.DECLINED, [session.participant])
 
@@ -185,6 +192,7 @@ def session_cancel(*, session: SupportSession, by: User, reason: str = "") -> Su
                 "updated_at",
             ]
         )
+        close_move_asks(session)
         release_meeting(session)
         reminders.withdraw_reminders(session)
         # A withdrawn request concerns only the peer; a cancelled booking, both calendars.
@@ -203,6 +211,7 @@ def session_complete(*, session: SupportSession, by: User) -> SupportSession:
             )
         session.status = Status.COMPLETED
         session.save(update_fields=["status", "updated_at"])
+        close_move_asks(session)
     return session
 
 
@@ -256,6 +265,10 @@ def peer_hosting_end(*, peer: User) -> HostingEnded:
     transaction): every open request to them is declined, and the confirmed sessions that have
     not ended are returned for hand-over. They stay confirmed, but nobody joins them through this
     peer any more (scheduling.join)."""
+    # Nobody is left to answer them; the sessions themselves are handed over below.
+    MoveAsk.objects.filter(session__peer=peer, state=MoveAsk.State.PENDING).update(
+        state=MoveAsk.State.SUPERSEDED, decided_at=timezone.now()
+    )
     declined = list(
         SupportSession.objects.select_for_update(of=("self",))  # not the people's rows
         .filter(peer=peer, status=Status.REQUESTED)
@@ -319,7 +332,8 @@ def session_reschedule(
     *, session: SupportSession, by: User, starts_at: datetime, duration_minutes: int | None = None
 ) -> SupportSession:
     """Move a session. The peer moves requested or confirmed sessions; the participant only
-    their own request. The same Zoom meeting is updated in place, so the join link stays."""
+    their own request (a confirmed one they ask to move: scheduling.moves). The same Zoom
+    meeting is updated in place, so the join link stays."""
     with transaction.atomic():
         session = _locked(session, by, peer_only=False)
         _require_status(session, {Status.REQUESTED, Status.CONFIRMED}, "move")
@@ -327,7 +341,8 @@ def session_reschedule(
             _require_peer(by)  # moving a session is hosting it
         if by.pk != session.peer_id and session.status != Status.REQUESTED:
             raise SessionError(
-                "Only the peer can move a confirmed session; ask them, or cancel it.",
+                "Only the peer can move a confirmed session: ask them to (Ask to move on the "
+                "session page), or cancel it.",
                 code="forbidden",
             )
         duration = duration_minutes or session.duration_minutes
@@ -341,20 +356,42 @@ def session_reschedule(
             _check_overlap(session.peer, starts_at, duration, exclude=session.pk)
         if starts_at == session.starts_at and duration == session.duration_minutes:
             return session
-        session.starts_at, session.duration_minutes = starts_at, duration
-        session.calendar_sequence += 1
-        session.save(
-            update_fields=["starts_at", "duration_minutes", "calendar_sequence", "updated_at"]
-        )
-        if by_participant and (refusal := booking_rules.refusal(session)):
-            raise SessionError(refusal.message, code=refusal.code)
-        move_meeting(session)
-        reminders.withdraw_reminders(session)
         told = notifications.both(session)
         if session.status == Status.REQUESTED:
-            told = [session.peer if by.pk == session.participant_id else session.participant]
-        notifications.queue_session_event(session, Kind.RESCHEDULED, told)
+            told = [session.peer if by_participant else session.participant]
+        _move(session, starts_at, duration, told=told, check_open_slots=by_participant)
     return session
+
+
+def _move(
+    session: SupportSession,
+    starts_at: datetime,
+    duration: int,
+    *,
+    told: list[User],
+    check_open_slots: bool = False,
+) -> None:
+    """The one path that moves a session (the caller holds its lock and checked the time): the
+    same Zoom meeting is moved in place, reminders are re-armed for the new time, ``told`` hear
+    of it with a new calendar sequence, and a pending ask to move it is closed (superseded).
+    ``check_open_slots``: a participant's move must fit the peer's open slots."""
+    session.starts_at, session.duration_minutes = starts_at, duration
+    session.calendar_sequence += 1
+    session.save(update_fields=["starts_at", "duration_minutes", "calendar_sequence", "updated_at"])
+    if check_open_slots and (refusal := booking_rules.refusal(session)):
+        raise SessionError(refusal.message, code=refusal.code)
+    close_move_asks(session)
+    move_meeting(session)
+    reminders.withdraw_reminders(session)
+    notifications.queue_session_event(session, Kind.RESCHEDULED, told)
+
+
+def close_move_asks(session: SupportSession) -> int:
+    """A change to the session answers its pending ask to move (cancelled, declined, completed,
+    moved by the peer): it is closed as superseded. Run under the session's lock."""
+    return MoveAsk.objects.filter(session=session, state=MoveAsk.State.PENDING).update(
+        state=MoveAsk.State.SUPERSEDED, decided_at=timezone.now()
+    )
 
 
 def clean_manual_link(link: str) -> str:

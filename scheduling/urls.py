@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from scheduling import views
+from scheduling import move_views, views
 
 app_name = "scheduling"
 
@@ -19,6 +19,12 @@ urlpatterns = [
     path("sessions/<int:session_id>/calendar.ics", views.session_calendar, name="session_calendar"),
     path(
         "sessions/<int:session_id>/reschedule/", views.session_reschedule, name="session_reschedule"
+    ),
+    path("sessions/<int:session_id>/move/ask/", move_views.move_ask_new, name="move_ask_new"),
+    path(
+        "sessions/<int:session_id>/move/<int:ask_id>/<slug:action>/",
+        move_views.move_ask_answer,
+        name="move_ask_answer",
     ),
     path("sessions/<int:session_id>/<slug:action>/", views.session_action, name="session_action"),
 ]

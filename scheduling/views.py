@@ -19,11 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.permissions import certified_peer_required
 from accounts.services import booking_invite
-from scheduling import services
+from scheduling import moves, services
 from scheduling.agenda import build_agenda
 from scheduling.calendar_links import google_link, outlook_link
 from scheduling.forms import (
     ManualLinkForm,
+    MoveAskForm,
     RescheduleForm,
     SessionCreateForm,
     SessionRequestForm,
@@ -244,6 +245,8 @@ def _render_detail(
         ),
         "can_reschedule": session.status == SupportSession.Status.REQUESTED
         or (session.status == SupportSession.Status.CONFIRMED and session.peer_id == user.pk),
+        "move_ask": moves.pending_move_ask(session),
+        "move_ask_form": MoveAskForm(viewer=user),
         "can_retry_meeting": session.peer_id == user.pk
         and session.provisioning == SupportSession.Provisioning.FAILED
         and session.wants_zoom_meeting(),

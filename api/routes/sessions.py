@@ -1,4 +1,4 @@
-"""Sessions: list, create, request, detail, the four actions, the manual link, and join.
+"""Sessions: list, create, request, detail, the actions, the manual link, asks to move, join.
 
 Every change goes through scheduling.services; every refusal keeps the service's stable code.
 """
@@ -24,6 +24,8 @@ from api.schemas import (
     JoinOut,
     LinkOut,
     ManualLinkIn,
+    MoveAskIn,
+    MoveAskOut,
     PageQuery,
     PersonOut,
     RescheduleIn,
@@ -35,9 +37,9 @@ from api.schemas import (
     Tone,
     utc,
 )
-from scheduling import services
+from scheduling import moves, services
 from scheduling.join import JoinRefused, join_target
-from scheduling.models import SupportSession
+from scheduling.models import MoveAsk, SupportSession
 from scheduling.selectors import link_state, past_sessions, sessions_for, upcoming_sessions
 from scheduling.wording import link_words
 
@@ -84,6 +86,20 @@ def session_detail_out(session: SupportSession, user: User) -> SessionDetailOut:
         # The private note never reaches the participant (scheduling.models).
         private_note=session.private_note if is_peer else None,
         warning=(state.warning or None) if is_peer else None,
+        move_ask=_ask_out(ask) if (ask := moves.pending_move_ask(session)) else None,
+    )
+
+
+def _ask_out(ask: MoveAsk) -> MoveAskOut:
+    return MoveAskOut(
+        id=ask.pk,
+        session_id=ask.session_id,
+        state=ask.state,  # type: ignore[arg-type]
+        starts_at=utc(ask.starts_at),
+        duration_minutes=ask.duration_minutes,
+        note=ask.note,
+        decline_reason=ask.decline_reason,
+        asked_at=utc(ask.created_at),
     )
 
 
@@ -319,6 +335,86 @@ def reschedule_session(
         duration_minutes=payload.duration_minutes,
     )
     return _fresh_detail(session, user)
+
+
+# --- Asking to move a confirmed session (scheduling.moves) -------------------------------------
+
+
+@router.post(
+    "/{session_id}/move-asks",
+    response=answers(ok=(201, MoveAskOut), errors=(400, 403, 404, 409)),
+    summary="Ask the peer to move a confirmed session (its participant; one pending at a time)",
+)
+def ask_to_move(
+    request: HttpRequest, session_id: SessionId, payload: MoveAskIn
+) -> Status[MoveAskOut]:
+    """The session keeps its time until the peer accepts; the peer is emailed and pushed."""
+    user = viewer(request)
+    ask = moves.move_ask_create(
+        session=member_session(user, session_id),
+        by=user,
+        starts_at=payload.starts_at,
+        duration_minutes=payload.duration_minutes,
+        note=payload.note,
+    )
+    return Status(201, _ask_out(ask))
+
+
+def _member_ask(user: User, session_id: int, ask_id: int) -> MoveAsk:
+    ask = MoveAsk.objects.filter(pk=ask_id, session=member_session(user, session_id)).first()
+    if ask is None:
+        raise ApiError(404, "not_found", "No such ask to move this session.")
+    return ask
+
+
+AskId = Path[Id]
+ASK_ANSWERS = answers(ok=(200, MoveAskOut), errors=(400, 403, 404, 409))
+
+
+@router.post(
+    "/{session_id}/move-asks/{ask_id}/accept",
+    response=answers(ok=(200, SessionDetailOut), errors=(403, 404, 409)),
+    summary="Accept an ask to move: the session moves, its Zoom meeting in place (peer)",
+)
+def accept_move(request: HttpRequest, session_id: SessionId, ask_id: AskId) -> SessionDetailOut:
+    user = viewer(request)
+    ask = _member_ask(user, session_id, ask_id)
+    try:
+        session = moves.move_ask_accept(ask=ask, by=user)
+    except services.SessionError as error:
+        raise session_error(error, conflict=True) from None
+    return _fresh_detail(session, user)
+
+
+@router.post(
+    "/{session_id}/move-asks/{ask_id}/decline",
+    response=ASK_ANSWERS,
+    summary="Decline an ask to move; the session keeps its time (peer)",
+)
+def decline_move(
+    request: HttpRequest, session_id: SessionId, ask_id: AskId, payload: CallOffIn | None = None
+) -> MoveAskOut:
+    user = viewer(request)
+    ask = _member_ask(user, session_id, ask_id)
+    reason = payload.reason if payload else ""
+    try:
+        return _ask_out(moves.move_ask_decline(ask=ask, by=user, reason=reason))
+    except services.SessionError as error:
+        raise session_error(error, conflict=True) from None
+
+
+@router.post(
+    "/{session_id}/move-asks/{ask_id}/withdraw",
+    response=answers(ok=(200, MoveAskOut), errors=(403, 404, 409)),
+    summary="Withdraw your ask to move (participant)",
+)
+def withdraw_move(request: HttpRequest, session_id: SessionId, ask_id: AskId) -> MoveAskOut:
+    user = viewer(request)
+    ask = _member_ask(user, session_id, ask_id)
+    try:
+        return _ask_out(moves.move_ask_withdraw(ask=ask, by=user))
+    except services.SessionError as error:
+        raise session_error(error, conflict=True) from None
 
 
 # --- Joining ---------------------------------------------------------------------------------

@@ -173,4 +173,4 @@ def test_the_api_and_the_preferences_page_offer_exactly_the_services_switches():
     switches = set(NOTIFICATION_PREFERENCES)
     assert set(PreferencesOut.model_fields) == switches
     assert set(PreferencesIn.model_fields) == switches
-    assert set(PreferencesForm._meta.fields or []) - {"display_name", "time_zone"} == switches
+    assert set(PreferencesForm.Meta.fields) - {"display_name", "time_zone"} == switches

@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.tokens import token_issue
+from scheduling.moves import move_ask_create
 from scheduling.services import session_cancel
 from tests.api.conftest import API, ask, book
 
@@ -60,6 +61,8 @@ def api_token(_one_connection, peer, participant, other_peer, settings) -> str:
     book(peer, participant, starts_in=timedelta(days=2))
     ask(participant, peer, starts_in=timedelta(days=3))
     session_cancel(session=book(peer, participant, starts_in=timedelta(days=4)), by=peer)
+    moved = book(peer, participant, starts_in=timedelta(days=5))  # with an ask to move it
+    move_ask_create(session=moved, by=participant, starts_at=moved.starts_at + timedelta(days=1))
     return token_issue(user=peer, name="schemathesis").plaintext
 
 

@@ -12,8 +12,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from scheduling import services
-from scheduling.models import SupportSession
+from scheduling import moves, services
+from scheduling.models import MoveAsk, SupportSession
 from tests.push.conftest import receiver  # noqa: F401  (the push service, for the channel tests)
 
 SECRET_LINK = "https://whereby.com/victim-room-7f3a"
@@ -75,13 +75,14 @@ class Victim:
     participant: Any
     confirmed: SupportSession  # manual link, inside its join window, private note
     requested: SupportSession
+    move_ask: MoveAsk  # the participant's pending ask to move the confirmed session
 
     def snapshot(self) -> list[tuple[Any, ...]]:
-        return list(
-            SupportSession.objects.order_by("pk").values_list(
-                "pk", "status", "manual_link_encrypted", "private_note", "updated_at"
-            )
+        sessions = SupportSession.objects.order_by("pk").values_list(
+            "pk", "status", "manual_link_encrypted", "private_note", "updated_at"
         )
+        asks = MoveAsk.objects.order_by("pk").values_list("pk", "state", "starts_at")
+        return [*sessions, *asks]
 
 
 @pytest.fixture
@@ -102,4 +103,7 @@ def victim(peer: Any, participant: Any) -> Victim:
         duration_minutes=50,
         modality="audio",
     )
-    return Victim(peer, participant, confirmed, requested)
+    move_ask = moves.move_ask_create(
+        session=confirmed, by=participant, starts_at=timezone.now() + timedelta(days=2)
+    )
+    return Victim(peer, participant, confirmed, requested, move_ask)

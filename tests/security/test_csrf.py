@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 EXEMPT = {"zoom:webhook", "api-not-found"}
 FILLERS = {
     "session_id": "1",
+    "ask_id": "1",
     "token_id": "1",
     "subscription_id": "1",
     "slug": "pat",

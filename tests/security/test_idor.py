@@ -36,7 +36,14 @@ KNOWN = {  # what the suite expects to find; new ones are attacked too, this is 
     "api:join_session",
     "scheduling:session_reschedule",
     "api:reschedule_session",
+    "scheduling:move_ask_new",
+    "scheduling:move_ask_answer",
+    "api:ask_to_move",
+    "api:accept_move",
+    "api:decline_move",
+    "api:withdraw_move",
 }
+MOVE_ASK_ACTIONS = ("accept", "decline", "withdraw")
 
 
 def test_the_suite_finds_every_session_url():
@@ -45,13 +52,16 @@ def test_the_suite_finds_every_session_url():
     assert names >= KNOWN
 
 
-def fill(route: Route, session_id: int) -> list[str]:
-    """Every URL of the route for this session (one per action for the action route)."""
-    unknown = set(route.kwargs) - {"session_id", "action"}
+def fill(route: Route, session_id: int, ask_id: int) -> list[str]:
+    """Every URL of the route for this session (one per action for the action routes); an ask
+    route names the victim's ask to move (under each of the victim's sessions)."""
+    unknown = set(route.kwargs) - {"session_id", "action", "ask_id"}
     assert not unknown, f"{route.name}: teach tests/security/test_idor.py about {unknown}"
+    ids = {"session_id": session_id, **({"ask_id": ask_id} if "ask_id" in route.kwargs else {})}
     if "action" in route.kwargs:
-        return [route.url(session_id=session_id, action=action) for action in ACTIONS]
-    return [route.url(session_id=session_id)]
+        actions = MOVE_ASK_ACTIONS if "ask_id" in route.kwargs else ACTIONS
+        return [route.url(**ids, action=action) for action in actions]
+    return [route.url(**ids)]
 
 
 def attacker_client(request: pytest.FixtureRequest, who: str) -> tuple[Client, dict[str, str]]:
@@ -70,7 +80,7 @@ def test_no_one_else_reaches_a_session_through_any_url(request, victim, who, rou
     before = victim.snapshot()
 
     for session in (victim.confirmed, victim.requested):
-        for url in fill(route, session.pk):
+        for url in fill(route, session.pk, victim.move_ask.pk):
             for method in METHODS:
                 response = send(client, method, url, bearer if route.is_api else {})
                 where = f"{method.upper()} {url} as {who}"
