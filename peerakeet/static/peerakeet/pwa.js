@@ -59,6 +59,8 @@
     form.addEventListener("submit", (event) => {
       if (form.dataset.pushReady === "yes") return;
       event.preventDefault();
+      if (form.dataset.pushReady === "working") return; // a second click while the first goes
+      form.dataset.pushReady = "working";
       atMost(work()).finally(() => {
         form.dataset.pushReady = "yes";
         form.submit();
