@@ -16,6 +16,7 @@ from accounts import throttles
 from accounts.models import AccountEvent, PeerCertification, User, validate_display_name
 from accounts.verification import send_account_email, verification_link
 from api.tokens import tokens_revoke_all
+from push.services import push_subscriptions_end
 from scheduling.models import SupportSession
 from scheduling.services import peer_hosting_end
 from zoom.services import connection_disconnect
@@ -113,10 +114,12 @@ def booking_invite(*, participant: User, peer: User) -> bool:
 
 @transaction.atomic
 def sign_out_everywhere(*, user: User) -> int:
-    """Ends every web session (their stamp no longer matches: accounts.models) and every API
-    token of this person. Returns how many tokens were revoked."""
+    """Ends every web session (their stamp no longer matches: accounts.models), every API
+    token and every device's notifications of this person. Returns how many tokens were
+    revoked."""
     user.signed_out_everywhere_at = timezone.now()
     user.save(update_fields=["signed_out_everywhere_at"])
+    push_subscriptions_end(user=user)
     return tokens_revoke_all(user=user)
 
 

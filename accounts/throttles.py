@@ -5,8 +5,10 @@ number once REDIS_URL points the default cache at a shared Redis (as api.auth's 
 
 When that Redis does not answer, a throttle cannot count. ``allow`` then refuses (fails closed):
 it guards emails sent to an address and sign-ins, where letting everything through is what an
-attacker would want. A caller that guards reading (the API's rate limit) catches
-``CounterUnavailable`` from ``count_once`` and lets the request through (fails open).
+attacker would want. A caller that must tell the person *why* it refuses (an API sign-in: "briefly
+unavailable", not "too many") calls ``under_limit``, which raises ``CounterUnavailable`` instead.
+A caller that guards reading (the API's rate limit) catches ``CounterUnavailable`` from
+``count_once`` and lets the request through (fails open).
 docs/reliability.md, "The shared cache", says why each.
 """
 
@@ -30,13 +32,19 @@ class CounterUnavailable(Exception):
 def allow(kind: str, subject: str, *, limit: int, window: int) -> bool:
     """Count one more ``kind`` for ``subject`` (an address, an account); False once over, and
     False when the shared cache cannot count (fails closed: see the module's docstring)."""
+    try:
+        return under_limit(kind, subject, limit=limit, window=window)
+    except CounterUnavailable:
+        return False
+
+
+def under_limit(kind: str, subject: str, *, limit: int, window: int) -> bool:
+    """``allow``, for a caller that answers differently when the count cannot be made: raises
+    CounterUnavailable then (the caller must still refuse: fail closed)."""
     bucket = int(time.time() // window)
     # Hashed: an email address or IP never appears as a cache key (or in Redis's memory dumps).
     digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
-    try:
-        return count_once(f"throttle:{kind}:{digest}:{bucket}", window=window) <= limit
-    except CounterUnavailable:
-        return False
+    return count_once(f"throttle:{kind}:{digest}:{bucket}", window=window) <= limit
 
 
 def count_once(key: str, *, window: int) -> int:

@@ -15,14 +15,7 @@ urlpatterns = [
     path("verify/send/", views.verify_resend, name="verify_resend"),
     path("verify/<uidb64>/<token>/", views.verify, name="verify"),
     path("preferences/", views.preferences, name="preferences"),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html",
-            success_url=reverse_lazy("accounts:preferences"),
-        ),
-        name="password_change",
-    ),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("devices/<int:token_id>/revoke/", views.device_revoke, name="device_revoke"),
     path("sign-out-everywhere/", views.sign_out_everywhere_view, name="sign_out_everywhere"),
     path(

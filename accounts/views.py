@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +27,9 @@ from accounts.services import (
 )
 from accounts.verification import user_from_link
 from api.tokens import token_revoke_for, tokens_in_use
+from push.receivers import KEEP_ENDPOINT
 from push.selectors import push_devices
+from push.services import push_subscription_remove_endpoint
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -162,11 +164,33 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 CLEAR_CACHE = '"cache"'
 
 
+# pwa.js adds this browser's push endpoint to the sign-out, sign-out-everywhere and password
+# forms (and unsubscribes the browser before signing out): the server ends that device's
+# notifications with the session, or keeps them for the browser that stays signed in.
+PUSH_ENDPOINT = "push_endpoint"
+
+
 class SignOutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if isinstance(request.user, User):
+            push_subscription_remove_endpoint(
+                user=request.user, endpoint=request.POST.get(PUSH_ENDPOINT, "")
+            )
         response = super().post(request, *args, **kwargs)
         response["Clear-Site-Data"] = CLEAR_CACHE
         return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A new password signs out every other browser and app, and ends every other device's
+    notifications (push.receivers); this browser stays signed in and keeps its own."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:preferences")
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        setattr(form.user, KEEP_ENDPOINT, self.request.POST.get(PUSH_ENDPOINT, ""))
+        return super().form_valid(form)
 
 
 class SignInView(auth_views.LoginView):

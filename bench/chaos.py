@@ -10,7 +10,18 @@ drives session lifecycles through ``scheduling.services`` (create, request, acce
 cancel, manual link set and cleared) and Zoom connection changes (disconnect, Marketplace removal,
 reconnect) while the emulator injects 5xx, timeouts, 429s and lost create/delete responses by
 probability, and a worker is SIGKILLed at random moments and started again. The stale-work sweep
-runs every few seconds, as production runs ``manage.py sweep_sessions``.
+runs every few seconds, as production runs ``manage.py sweep_sessions``: it also queues the
+session reminders that are due, and queues again the tasks a killed worker left "running" (as
+``requeue_lost_tasks`` does ten minutes on; here at once, for the workers the run killed).
+
+Reminders are counted too: each peer has sessions placed a few seconds past the start of a
+reminder's band (24 hours, 1 hour, the join window before the start), so that reminder comes due
+during the run; some are kept, some cancelled (at a random moment before or after the reminder
+is due), and some moved: booked minutes later in the band, then brought forward so that the new
+time's reminder comes due. Every email the workers send is written to a file
+(bench/chaos_settings.py) and counted: each due reminder exactly once per session, person, kind
+and time, none for a cancelled session after its cancellation, none of a moved session's old
+time, none for a session not due, none lost with a killed worker.
 
 At the end it clears the faults, waits for quiescence, and checks Peerakeet against the emulator's
 own state (docs/reliability.md lists the invariants). Exit status 0 only if every one holds.
@@ -85,6 +96,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--access-token-ttl", type=int, default=420, help="emulator access-token lifetime (s)")
     add("--max-seconds", type=float, default=900.0, help="bound on the driving phase")
     add("--drain-seconds", type=float, default=300.0, help="bound on waiting for quiescence")
+    add("--reminder-lead", type=float, default=10.0, help="most seconds until a reminder is due")
     add("--keep-logs", action="store_true")
     return parser.parse_args(argv)
 
@@ -123,6 +135,8 @@ class Stack:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     started: int = 0
     kills: int = 0
+    ids: dict[int, str] = field(default_factory=dict)  # process id: worker id
+    dead: set[str] = field(default_factory=set)  # worker ids of the workers that died
     _logs: list[Any] = field(default_factory=list)
 
     def _spawn(self, args: list[str], name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -152,6 +166,7 @@ class Stack:
         args = ["db_worker", "--interval", "0.05", "--no-reload", "--no-startup-delay"]
         worker = self._spawn([*args, "--worker-id", worker_id], f"worker-{self.started}", self.env)
         self.workers.append(worker)
+        self.ids[worker.pid] = worker_id
         return worker
 
     def kill_one(self, rng: random.Random) -> None:
@@ -163,6 +178,7 @@ class Stack:
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
         self.workers.remove(victim)
+        self.dead.add(self.ids[victim.pid])
         self.kills += 1
         self.start_worker()
 
@@ -170,6 +186,7 @@ class Stack:
         """A worker that died on its own is replaced too (and counted, as a crash)."""
         for worker in [w for w in self.workers if w.poll() is not None]:
             self.workers.remove(worker)
+            self.dead.add(self.ids[worker.pid])
         while len(self.workers) < count:
             self.start_worker()
 
@@ -210,6 +227,20 @@ class Tally:
     zoom_changes: Counter[str] = field(default_factory=Counter)
     connect_retries: int = 0
     sweeps: Counter[str] = field(default_factory=Counter)
+    reminder_fates: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class ReminderSession:
+    """A session placed to be reminded during the run, and what the driver did to it."""
+
+    pk: int
+    kind: str
+    before: timedelta
+    fate: str  # keep, move, cancel
+    old_starts_at: datetime | None = None
+    moved_at: datetime | None = None
+    cancelled_at: datetime | None = None
 
 
 class Driver:
@@ -219,6 +250,7 @@ class Driver:
 
         self.args, self.control, self.rng = args, control, rng
         self.tally = Tally()
+        self.reminded: list[ReminderSession] = []
         self.base = _now() + timedelta(days=2)
         participants = args.participants or max(4, args.peers // 2)
         self.participants = [
@@ -377,6 +409,65 @@ class Driver:
     def gap(self) -> float:
         return self.rng.uniform(0.3, self.args.step_gap)
 
+    def reminder_lifecycles(self) -> list[Iterator[float]]:
+        """Each peer: a session reminded a day before, and one reminded an hour before or when
+        its join window opens (the bands do not overlap, so neither do the sessions); fates in
+        turn: kept, moved, cancelled."""
+        from scheduling.reminders import reminders
+
+        join, hour, day = reminders()
+        fates = itertools.cycle(["keep", "move", "cancel"])
+        return [
+            self.reminder_lifecycle(peer, band, next(fates), i)
+            for i, peer in enumerate(self.peers)
+            for band in (day, join if i % 2 == 0 else hour)
+        ]
+
+    def reminder_lifecycle(self, peer: PeerState, band: Any, fate: str, i: int) -> Iterator[float]:
+        from scheduling import services
+
+        def soon() -> datetime:
+            """A start a few seconds past the band's: due in a few seconds."""
+            lead = self.rng.uniform(2.0, self.args.reminder_lead)
+            return _now() + band.before + timedelta(seconds=lead)
+
+        # A session to be moved starts minutes later, and its move brings its reminder forward:
+        # the old time is never due during the run (a reminder's event is its start minute, so
+        # a move by seconds would be the same reminder), and the new time is.
+        later = _now() + band.before + timedelta(minutes=self.rng.uniform(3.0, 6.0))
+        person = self.participants[i % len(self.participants)]
+        session = self.step(
+            "remind_create",
+            lambda: services.session_create(
+                peer=peer.user, participant=person,
+                starts_at=later if fate == "move" else soon(), duration_minutes=30,
+                modality="video", manual_link="https://whereby.com/remind",
+            ),
+        )  # fmt: skip
+        record = ReminderSession(session.pk, band.kind, band.before, fate)
+        self.reminded.append(record)
+        self.tally.reminder_fates[fate] += 1
+        due = session.starts_at - band.before
+        if fate == "cancel":
+            # Before or after the reminder is due (and perhaps while it is being sent).
+            yield self.rng.uniform(0.0, (due - _now()).total_seconds() + 3.0)
+            self.step("remind_cancel", lambda: services.session_cancel(session=session, by=person))
+            record.cancelled_at = _now()
+            return
+        if fate == "move":
+            yield self.rng.uniform(0.0, self.args.reminder_lead)
+            record.old_starts_at = session.starts_at
+            session = self.step(
+                "remind_move",
+                lambda: services.session_reschedule(
+                    session=session, by=peer.user, starts_at=soon()
+                ),
+            )
+            record.moved_at = _now()
+            due = session.starts_at - band.before
+        # The drive lasts until it is due; the sweep queues it, a worker sends it.
+        yield max(0.0, (due - _now()).total_seconds()) + 1.0
+
     def set_link(self, session: Any, peer: PeerState, link: str) -> None:
         from scheduling import services
 
@@ -434,11 +525,16 @@ def inject_faults(control: Any, args: argparse.Namespace) -> None:
     control.inject_fault("create_meeting", "3161", probability=min(1.0, 0.02 * rate))
 
 
-def sweep(tally: Tally, older_than: float, *, retry_failed: bool = False) -> tuple[int, int]:
+def sweep(
+    tally: Tally, stack: Stack, older_than: float, *, retry_failed: bool = False
+) -> tuple[int, int]:
     """The minute sweep. ``retry_failed``: as if a day had passed, failed sessions are tried
     again (the drain does it, once Zoom has stopped refusing)."""
+    from scheduling.reminders import queue_due_reminders
     from scheduling.sweep import retry_failed_meetings, sweep_stale_work, sweep_waiting_moves
 
+    tally.sweeps["tasks_lost_requeued"] += requeue_dead_workers_tasks(stack)
+    tally.sweeps["reminders_queued"] += queue_due_reminders()
     provisions, removals = sweep_stale_work(older_than=timedelta(seconds=older_than))
     tally.sweeps["provisions_requeued"] += provisions
     tally.sweeps["removals_requeued"] += removals
@@ -451,6 +547,30 @@ def sweep(tally: Tally, older_than: float, *, retry_failed: bool = False) -> tup
     return provisions, removals
 
 
+def requeue_dead_workers_tasks(stack: Stack) -> int:
+    """Tasks a killed worker left "running": production's sweep queues them again once they are
+    ten minutes old (``requeue_lost_tasks``). The run knows which workers it killed, so it makes
+    exactly those look ten minutes old and lets the same function queue them again."""
+    from django.db.models.functions import Now
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from scheduling.sweep import LOST_AFTER, requeue_lost_tasks
+
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    lost = [
+        run.pk
+        for run in running.only("worker_ids")
+        if run.worker_ids and run.worker_ids[-1] in stack.dead
+    ]
+    if not lost:
+        return 0
+    DBTaskResult.objects.filter(pk__in=lost, status=TaskResultStatus.RUNNING).update(
+        started_at=Now() - LOST_AFTER * 2
+    )
+    return requeue_lost_tasks()
+
+
 def drive(driver: Driver, stack: Stack, args: argparse.Namespace, rng: random.Random) -> bool:
     """Run every lifecycle (interleaved) under chaos; False if the time bound cut it short."""
     from scheduling.services import SessionError
@@ -458,6 +578,8 @@ def drive(driver: Driver, stack: Stack, args: argparse.Namespace, rng: random.Ra
     deadline = time.monotonic() + args.max_seconds
     queue: list[tuple[float, int, Iterator[float]]] = []
     started = 0
+    for seq, reminded in enumerate(driver.reminder_lifecycles(), start=args.lifecycles + 1):
+        heapq.heappush(queue, (time.monotonic(), seq, reminded))
     kills, sweeps, changes = (
         Every(args.kill_every, rng),
         Every(args.sweep_every, rng),
@@ -465,7 +587,9 @@ def drive(driver: Driver, stack: Stack, args: argparse.Namespace, rng: random.Ra
     )
     while (started < args.lifecycles or queue) and time.monotonic() < deadline:
         now = time.monotonic()
-        while started < args.lifecycles and len(queue) < args.concurrency:
+        in_flight = sum(1 for _, seq, _ in queue if seq <= args.lifecycles)  # reminders apart
+        while started < args.lifecycles and in_flight < args.concurrency:
+            in_flight += 1
             started += 1
             heapq.heappush(queue, (now, started, driver.lifecycle()))
         while queue and queue[0][0] <= now:
@@ -473,7 +597,7 @@ def drive(driver: Driver, stack: Stack, args: argparse.Namespace, rng: random.Ra
             try:
                 wait = next(steps)
             except StopIteration:
-                driver.tally.lifecycles += 1
+                driver.tally.lifecycles += seq <= args.lifecycles  # not the reminder ones
                 continue
             except SessionError:  # counted by Driver.step; the lifecycle ends there
                 continue
@@ -482,7 +606,7 @@ def drive(driver: Driver, stack: Stack, args: argparse.Namespace, rng: random.Ra
             stack.kill_one(rng)
         stack.keep_workers(args.workers)
         if sweeps.fire():
-            sweep(driver.tally, args.stale_after)
+            sweep(driver.tally, stack, args.stale_after)
         if changes.fire():
             driver.zoom_change()
         driver.reconnect_due()
@@ -506,7 +630,7 @@ def drain(driver: Driver, stack: Stack, args: argparse.Namespace) -> bool:
         DBTaskResult.objects.filter(status="READY", run_after__gt=timezone.now()).update(
             run_after=timezone.now()
         )
-        requeued = sweep(driver.tally, older_than=3.0, retry_failed=True)
+        requeued = sweep(driver.tally, stack, older_than=3.0, retry_failed=True)
         busy = {
             "ready tasks": DBTaskResult.objects.filter(status="READY").count(),
             "requeued": sum(requeued),
@@ -546,6 +670,14 @@ class Findings:
     db_mismatch: int = 0
     grants_lost: int = 0
     failed_tasks: int = 0
+    tasks_lost_with_a_worker: int = 0
+    reminders_due: int = 0
+    reminder_emails: int = 0
+    reminders_duplicated: int = 0
+    reminders_missing: int = 0
+    reminders_after_cancel: int = 0
+    reminders_for_old_time: int = 0
+    reminders_not_due: int = 0
     problems: list[str] = field(default_factory=list)
 
     def problem(self, text: str) -> None:
@@ -558,6 +690,7 @@ def check(driver: Driver) -> Findings:
 
     from scheduling.meetings import agenda_for
     from scheduling.models import SupportSession, ZoomMeeting
+    from scheduling.sweep import WorkerLost
     from zoom.models import ZoomConnection
 
     found = Findings()
@@ -639,11 +772,99 @@ def check(driver: Driver) -> Findings:
         if agenda not in known:
             found.orphaned += sum(1 for m in made if not m.get("deleted_at"))
             found.problem(f"meetings in Zoom for no session: {agenda!r}")
-    found.failed_tasks = DBTaskResult.objects.filter(status="FAILED").count()
-    for failed in DBTaskResult.objects.filter(status="FAILED")[:3]:
+    # A run lost with a killed worker is marked failed (WorkerLost) when it is queued again: that
+    # is the sweep doing its work, not a failure; what the queued copy did is counted as usual.
+    lost = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"
+    failed_runs = DBTaskResult.objects.filter(status="FAILED")
+    found.tasks_lost_with_a_worker = failed_runs.filter(exception_class_path=lost).count()
+    found.failed_tasks = failed_runs.exclude(exception_class_path=lost).count()
+    for failed in failed_runs.exclude(exception_class_path=lost)[:3]:
         found.problem(f"task {failed.task_path} failed: {failed.exception_class_path}")
     _check_grants(found, driver)
     return found
+
+
+def check_reminders(found: Findings, driver: Driver, mail_dir: Path) -> None:
+    """Every reminder email the workers sent, against what was due: exactly once per session,
+    person, kind and session time; none for a cancelled session once cancelled, none for a moved
+    session's old time once moved, none for a session that was not due; none lost."""
+    from scheduling.models import Notification, SentReminder, SupportSession
+    from scheduling.notifications import REMINDERS, SUBJECTS, start_minute
+
+    kind_of = {SUBJECTS[kind]: str(kind) for kind in REMINDERS}
+    emails = Counter(
+        (to, pk, kind_of[subject], when)
+        for to, pk, subject, when in read_mails(mail_dir)
+        if subject in kind_of
+    )
+    found.reminder_emails = sum(emails.values())
+    for key, count in emails.items():
+        if count > 1:
+            found.reminders_duplicated += count - 1
+            found.problem(f"reminder {key[2]} of session {key[1]} sent {count} times to one person")
+    sent = Notification.objects.filter(kind__in=REMINDERS, sent_at__isnull=False)
+    if sent.count() != found.reminder_emails:
+        found.problem(f"{sent.count()} reminders recorded sent, {found.reminder_emails} emails")
+    placed = {r.pk: r for r in driver.reminded}
+    found.reminders_not_due = sent.exclude(session_id__in=placed).count()
+    now = _now()
+    for record in driver.reminded:
+        session = SupportSession.objects.select_related("peer", "participant").get(pk=record.pk)
+        mine = sent.filter(session=session, kind=record.kind)
+        if record.cancelled_at is not None:
+            late = mine.filter(sent_at__gt=record.cancelled_at).count()
+            found.reminders_after_cancel += late
+            if late:
+                found.problem(f"session {session.pk} was reminded after it was cancelled")
+            continue
+        if record.moved_at is not None and record.old_starts_at is not None:
+            # Minutes away when it was moved, the old time was never due during the run.
+            old = start_minute(SupportSession(starts_at=record.old_starts_at))
+            late = mine.filter(sequence=old).count()
+            found.reminders_for_old_time += late
+            if late:
+                found.problem(f"session {session.pk} was reminded of its old time")
+        if session.starts_at <= now:
+            continue  # started: a reminder not sent by now is rightly never sent
+        for person in (session.peer, session.participant):
+            found.reminders_due += 1
+            recorded = SentReminder.objects.filter(
+                session=session, person=person, kind=record.kind, starts_at=session.starts_at
+            ).count()
+            delivered = mine.filter(recipient=person, sequence=start_minute(session)).count()
+            if recorded != 1 or delivered != 1:
+                found.reminders_missing += 1
+                found.problem(
+                    f"session {session.pk} ({record.fate}): {record.kind} to person {person.pk} "
+                    f"recorded {recorded} time(s), sent {delivered}"
+                )
+
+
+def read_mails(mail_dir: Path) -> Iterator[tuple[str, int, str, str]]:
+    """(to, session id, subject, the "When:" line) of each email in Django's file backend's
+    files (messages separated by a line of 79 dashes)."""
+    import email
+    import re
+
+    for path in sorted(mail_dir.glob("*.log")) if mail_dir.exists() else []:
+        for chunk in path.read_text().split("-" * 79 + "\n"):
+            if not chunk.strip():
+                continue
+            message = email.message_from_string(chunk)
+            body = ""
+            for part in message.walk():
+                if part.get_content_type() == "text/plain":
+                    payload = part.get_payload(decode=True)
+                    body += payload.decode() if isinstance(payload, bytes) else str(payload)
+            page = re.search(r"/sessions/(\d+)/", body)
+            when = re.search(r"^When: (.*)$", body, re.MULTILINE)
+            if page:
+                yield (
+                    str(message["To"]),
+                    int(page.group(1)),
+                    str(message["Subject"]),
+                    when.group(1) if when else "",
+                )
 
 
 def _check_creates(
@@ -711,6 +932,10 @@ def report(
         and not tally.refusals
         and found.duplicated == found.orphaned == found.missing == 0
         and found.db_mismatch == found.grants_lost == found.failed_tasks == 0
+        and found.reminders_duplicated == found.reminders_missing == 0
+        and found.reminders_after_cancel == found.reminders_for_old_time == 0
+        and found.reminders_not_due == 0
+        and found.reminders_due > 0
     )
     rows = [
         ("command", " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])),
@@ -738,6 +963,15 @@ def report(
         ("stored meeting differs from Zoom's", found.db_mismatch),
         ("grants lost", found.grants_lost),
         ("failed tasks", found.failed_tasks),
+        ("tasks lost with a killed worker (queued again)", found.tasks_lost_with_a_worker),
+        ("reminder sessions kept / moved / cancelled", dict(tally.reminder_fates)),
+        ("reminders due (session, person)", found.reminders_due),
+        ("reminder emails sent", found.reminder_emails),
+        ("reminders sent twice", found.reminders_duplicated),
+        ("reminders missing", found.reminders_missing),
+        ("reminders after a cancellation", found.reminders_after_cancel),
+        ("reminders of a moved session's old time", found.reminders_for_old_time),
+        ("reminders for a session not due", found.reminders_not_due),
         ("quiescent", quiet),
         ("wall time", " ".join(f"{k} {v:.1f}s" for k, v in timings.items())),
         ("result", "PASS" if ok else "FAIL"),
@@ -800,10 +1034,12 @@ def main(argv: list[str] | None = None) -> int:
         "PEERAKEET_TOKEN_KEYS": new_key_entry("chaos1"),
         "SECRET_KEY": secrets.token_urlsafe(50),
         "LOG_LEVEL": "WARNING",
+        # Every email to a file, to count the reminders (check_reminders).
+        "DJANGO_SETTINGS_MODULE": "bench.chaos_settings",
+        "CHAOS_MAIL_DIR": str(log_dir / "mail"),
         "PYTHONUNBUFFERED": "1",
     }
     os.environ.update(env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "peerakeet.settings"
     # The emulator's lost responses make uvicorn log an error each time: expected, not news.
     logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
     stack = Stack(env=env, log_dir=log_dir)
@@ -836,6 +1072,7 @@ def main(argv: list[str] | None = None) -> int:
         quiet = drain(driver, stack, args)
         t3 = time.monotonic()
         found = check(driver)
+        check_reminders(found, driver, log_dir / "mail")
         timings = {
             "setup": t1 - t0,
             "drive": t2 - t1,

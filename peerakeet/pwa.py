@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
+from push.selectors import push_devices
 from scheduling.selectors import recent_notifications
 
 WORKER = Path(__file__).resolve().parent / "templates" / "peerakeet" / "sw.js"
@@ -143,6 +144,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
             {
                 "nav": "notifications",
                 "recent": recent_notifications(user),
+                "push_devices": push_devices(user),
                 "push_public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY,
             },
         )

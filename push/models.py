@@ -6,8 +6,15 @@ the Peerakeet page to open, never a passcode, a Zoom link, a note or a participa
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
+
+
+def device_key(endpoint: str) -> str:
+    """The first 16 hex digits of the endpoint's SHA-256 (pwa.js: deviceKey)."""
+    return hashlib.sha256(endpoint.encode()).hexdigest()[:16]
 
 
 class PushSubscription(models.Model):
@@ -31,6 +38,12 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"Push subscription {self.pk} of user {self.user_id}"
+
+    @property
+    def device_key(self) -> str:
+        """What the page shows of the endpoint, so the browser can tell its own row (pwa.js
+        hashes its endpoint the same way) without the capability URL itself in the HTML."""
+        return device_key(self.endpoint)
 
     def info(self) -> dict[str, object]:
         """The subscription as pywebpush (and the browser's toJSON) spells it."""

@@ -45,9 +45,23 @@ def push_subscription_remove(*, user: User, subscription_id: int) -> bool:
 
 
 def push_subscription_remove_endpoint(*, user: User, endpoint: str) -> bool:
-    """The device unsubscribed itself (it knows its endpoint, not our id)."""
+    """The device unsubscribed itself (it knows its endpoint, not our id), or signed out."""
+    if not endpoint:
+        return False
     deleted, _ = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
     return deleted > 0
+
+
+def push_subscriptions_end(*, user: User, keep_endpoint: str = "") -> int:
+    """Sign out everywhere, a new password: no device of this person gets their pushes any more
+    (a shared device must not keep showing someone's session times), except ``keep_endpoint``,
+    the browser that changed the password and stays signed in. Their unsent pushes go with them.
+    Returns how many devices were removed."""
+    devices = PushSubscription.objects.filter(user=user)
+    if keep_endpoint:
+        devices = devices.exclude(endpoint=keep_endpoint)
+    _, by_model = devices.delete()
+    return by_model.get(PushSubscription._meta.label, 0)
 
 
 def _check_endpoint(endpoint: str) -> None:

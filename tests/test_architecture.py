@@ -16,6 +16,7 @@ PRODUCT = ("accounts", "api", "booking", "peerakeet", "push", "scheduling", "zoo
 ALLOWED_IN_FUNCTIONS = {
     ("scheduling.apps", "scheduling.receivers"),
     ("api.apps", "api.receivers"),
+    ("push.apps", "push.receivers"),
     ("accounts.apps", "accounts.middleware"),
 }
 

@@ -196,8 +196,44 @@ def test_new_api_tokens_are_refused_but_existing_ones_read(redis_gone, peer):
         content_type="application/json",
     )
 
-    assert minted.status_code == 429  # a sign-in: fails closed
+    # A sign-in: fails closed, and says it is the service, not the person, for a minute.
+    assert minted.status_code == 503
+    assert minted["Retry-After"] == "60"
+    assert minted.json() == {
+        "code": "briefly_unavailable",
+        "message": "Sign-in is briefly unavailable. Try again in a minute.",
+        "retry_after": 60,
+    }
     assert existing.get("/me").status_code == 200  # reading: the rate limit fails open
+
+
+def test_a_wrong_password_for_a_new_token_is_still_a_wrong_password(redis_gone, peer):
+    minted = Client().post(
+        "/api/v1/auth/tokens",
+        json.dumps({"email": peer.email, "password": "not-the-password"}),
+        content_type="application/json",
+    )
+
+    assert minted.status_code == 401  # checked before the count: nothing said about Redis
+
+
+def test_the_token_route_documents_its_503():
+    schema = Client().get("/api/v1/openapi.json").json()
+    answers = schema["paths"]["/api/v1/auth/tokens"]["post"]["responses"]
+
+    assert "503" in answers
+
+
+def test_the_web_sign_in_needs_no_shared_cache(redis_gone, peer):
+    """Its throttle (django-axes) counts in the database, so a Redis outage never refuses it:
+    a wrong password is a wrong password, the right one signs in."""
+    wrong = Client().post("/accounts/sign-in/", {"username": peer.email, "password": "guess"})
+    right = Client().post("/accounts/sign-in/", {"username": peer.email, "password": PASSWORD})
+
+    assert wrong.status_code == 200
+    assert "Too many" not in wrong.text
+    assert "unavailable" not in wrong.text
+    assert (right.status_code, right["Location"]) == (302, "/schedule/")
 
 
 # --- Production --------------------------------------------------------------------------------

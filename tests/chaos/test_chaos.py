@@ -1,6 +1,8 @@
 """The chaos run (bench/chaos.py) at CI size: a few peers, a hundred lifecycles, two workers, one
-of them killed now and then, Zoom failing by probability. It exits non-zero if any invariant of
-docs/reliability.md fails; its report is printed either way (pytest -s shows it)."""
+of them killed now and then, Zoom failing by probability, and ten sessions whose reminders come
+due during the run (kept, moved or cancelled). It exits non-zero if any invariant of
+docs/reliability.md fails, reminders counted exactly once included; its report is printed either
+way (pytest -s shows it)."""
 
 from __future__ import annotations
 
@@ -45,3 +47,4 @@ def test_the_invariants_survive_a_chaos_run():
     print(result.stdout[-6000:])
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert re.search(r"result\s+PASS", result.stdout)
+    assert re.search(r"reminders missing\s+0\n", result.stdout)

@@ -10,18 +10,14 @@ the POST to /push/subscribe/ with the CSRF token, and what the server stores are
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from peerakeet.lib.vapid import b64url_decode
-from push.models import PushSubscription
 from tests.guide.walk import fits_the_screen, shot, sign_in
+from tests.push.browser import push_service_in, stored
 from tests.push.conftest import subscribe
-from tests.push_receiver import PushReceiver
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 _axe = Axe()
@@ -29,44 +25,6 @@ IPHONE_SAFARI = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
 )
-# The browser's PushManager as a push service would make it: subscribe() returns the test's
-# subscription (and remembers the key it was asked for), getSubscription() finds it again after
-# a reload, unsubscribe() forgets it. sessionStorage keeps it across the Preferences reload.
-# ``previous``, when given, is a subscription this browser already had (under ``previous.key``).
-FAKE_PUSH_MANAGER = """
-(() => {
-  if (typeof window === "undefined" || !("PushManager" in window)) return;
-  const json = %s;
-  const previous = %s;
-  const subscription = (info, key, flag) => ({
-    endpoint: info.endpoint,
-    options: { applicationServerKey: new Uint8Array(key).buffer, userVisibleOnly: true },
-    toJSON: () => info,
-    unsubscribe: async () => {
-      sessionStorage.removeItem(flag);
-      const gone = flag === "fake-subscribed" ? "fake-unsubscribed" : "fake-previous-gone";
-      sessionStorage.setItem(gone, "yes");
-      return true;
-    },
-  });
-  PushManager.prototype.subscribe = async function (options) {
-    const key = Array.from(new Uint8Array(options.applicationServerKey));
-    sessionStorage.setItem("fake-key", JSON.stringify(key));
-    sessionStorage.setItem("fake-user-visible-only", String(options.userVisibleOnly));
-    sessionStorage.setItem("fake-subscribed", "yes");
-    return subscription(json, key, "fake-subscribed");
-  };
-  PushManager.prototype.getSubscription = async function () {
-    if (sessionStorage.getItem("fake-subscribed")) {
-      return subscription(json, JSON.parse(sessionStorage.getItem("fake-key")), "fake-subscribed");
-    }
-    if (previous && !sessionStorage.getItem("fake-previous-gone")) {
-      return subscription(previous.json, previous.key, "fake-previous");
-    }
-    return null;
-  };
-})();
-"""
 
 
 def assert_accessible(page: Page) -> None:
@@ -76,21 +34,6 @@ def assert_accessible(page: Page) -> None:
         for v in _axe.run(page).response["violations"]
     ]
     assert found == [], f"{page.url}: " + "\n".join(found)
-
-
-def push_service_in(
-    page: Page, receiver: PushReceiver, previous: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Give ``page`` a push service that hands out a new device of ``receiver``."""
-    info = receiver.subscription(receiver.new_device())
-    page.add_init_script(FAKE_PUSH_MANAGER % (json.dumps(info), json.dumps(previous)))
-    return info
-
-
-def stored(person: Any) -> list[tuple[str, str, str]]:
-    return list(
-        PushSubscription.objects.filter(user=person).values_list("endpoint", "p256dh", "auth")
-    )
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])

@@ -1,6 +1,7 @@
 // The installable app, in the page (the service worker's side is peerakeet/templates/peerakeet/
-// sw.js): registers the worker, empties the caches once signed out, makes the offline copy of
-// the Schedule read-only, and offers "Install Peerakeet" where the browser can install.
+// sw.js): registers the worker, empties the caches once signed out, ends this device's
+// notifications when it signs out, makes the offline copy of the Schedule read-only, and offers
+// "Install Peerakeet" where the browser can install.
 "use strict";
 (function () {
   const body = document.body;
@@ -30,6 +31,83 @@
       .keys()
       .then((names) => Promise.all(names.filter((n) => n.startsWith(OURS)).map((n) => window.caches.delete(n))));
   }
+
+  // --- This device's push subscription ---------------------------------------------------------
+  // The browser's PushSubscription, or null (no worker, no subscription, no PushManager).
+  function thisSubscription() {
+    return registered
+      .then((registration) => (registration && registration.pushManager ? registration.pushManager.getSubscription() : null))
+      .catch(() => null);
+  }
+
+  // How Peerakeet's pages name a device without showing its endpoint (push.models.device_key):
+  // the first 16 hex digits of the endpoint's SHA-256. Null where the browser cannot hash.
+  async function deviceKey(endpoint) {
+    if (!window.crypto || !window.crypto.subtle) return null;
+    const digest = await window.crypto.subtle.digest("SHA-256", new TextEncoder().encode(endpoint));
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16);
+  }
+
+  // Never let the browser's push machinery hold a sign-out: after this long the form goes anyway.
+  const AT_MOST_MS = 3000;
+  function atMost(promise) {
+    return Promise.race([promise, new Promise((resolve) => window.setTimeout(resolve, AT_MOST_MS))]).catch(() => null);
+  }
+
+  // Do ``work`` before the form goes (once), then submit it as it was.
+  function beforeSubmitting(form, work) {
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.pushReady === "yes") return;
+      event.preventDefault();
+      if (form.dataset.pushReady === "working") return; // a second click while the first goes
+      form.dataset.pushReady = "working";
+      atMost(work()).finally(() => {
+        form.dataset.pushReady = "yes";
+        form.submit();
+      });
+    });
+  }
+
+  function sendEndpoint(form, subscription) {
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "push_endpoint";
+    field.value = subscription.endpoint;
+    form.appendChild(field);
+  }
+
+  // Sign out, sign out everywhere: this device stops getting the person's pushes, in the browser
+  // (unsubscribed) and on the server (the sign-out removes the subscription whose endpoint it is
+  // sent; sign out everywhere removes them all).
+  document.querySelectorAll("form[data-sign-out]").forEach((form) => {
+    beforeSubmitting(form, async () => {
+      const subscription = await thisSubscription();
+      if (!subscription) return;
+      sendEndpoint(form, subscription);
+      await subscription.unsubscribe();
+    });
+  });
+
+  // A new password ends every other device's notifications; this one, staying signed in, says
+  // which it is so it keeps its own.
+  document.querySelectorAll("form[data-push-endpoint]").forEach((form) => {
+    beforeSubmitting(form, async () => {
+      const subscription = await thisSubscription();
+      if (subscription) sendEndpoint(form, subscription);
+    });
+  });
+
+  // Preferences, "Stop notifications on …": the row of this very device also unsubscribes the
+  // browser; another device's row removes only the server's subscription (that device tidies its
+  // browser up the next time it opens a page that shows notifications: see below).
+  document.querySelectorAll("form[data-push-device]").forEach((form) => {
+    beforeSubmitting(form, async () => {
+      const subscription = await thisSubscription();
+      if (subscription && (await deviceKey(subscription.endpoint)) === form.dataset.pushDevice) {
+        await subscription.unsubscribe();
+      }
+    });
+  });
 
   // --- The offline copy of the Schedule ------------------------------------------------------
   if (document.documentElement.hasAttribute("data-offline-copy")) {
@@ -195,6 +273,17 @@
       done("Notifications are on for this device.", true);
     }
 
+    // Subscribed in the browser but no longer among the devices Peerakeet sends to (removed on
+    // another device, "Sign out everywhere", a new password, a push service that forgot it): the
+    // browser unsubscribes too, so the page says "off" and means it.
+    async function forgotten(subscription) {
+      if (!subscription || push.dataset.pushDevices === undefined) return subscription;
+      const key = await deviceKey(subscription.endpoint);
+      if (key === null || push.dataset.pushDevices.split(" ").includes(key)) return subscription;
+      await subscription.unsubscribe();
+      return null;
+    }
+
     async function turnOff() {
       if (current) {
         await tell(push.dataset.unsubscribeUrl, { endpoint: current.endpoint });
@@ -232,7 +321,10 @@
           return navigator.serviceWorker.ready;
         })
         .then((registration) =>
-          registration.pushManager.getSubscription().then((subscription) => renewed(registration, subscription)),
+          registration.pushManager
+            .getSubscription()
+            .then(forgotten)
+            .then((subscription) => renewed(registration, subscription)),
         )
         .then((subscription) => {
           const allowed = window.Notification.permission;
