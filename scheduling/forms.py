@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.selectors import certified_peers
 from accounts.services import participant_for_booking
 from scheduling.models import SupportSession
+from scheduling.wording import zone_label
 from zoom.selectors import zoom_meeting_limit
 
 DURATIONS = [
@@ -22,6 +23,11 @@ DURATIONS = [
     (60, "1 hour"),
     (90, "1 hour 30 minutes"),
 ]
+
+
+def in_your_zone(viewer: User) -> str:
+    """The help under a date and time field: whose zone it is in, as people say it."""
+    return f"In your time zone, {zone_label(viewer.time_zone)}."
 
 
 class _When(forms.Form):
@@ -43,9 +49,7 @@ class _When(forms.Form):
     def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        self.fields[
-            "starts_at"
-        ].help_text = f"In your time zone ({viewer.time_zone.replace('_', ' ')})."
+        self.fields["starts_at"].help_text = in_your_zone(viewer)
 
     def clean_starts_at(self) -> datetime:
         value: datetime = self.cleaned_data["starts_at"]
@@ -133,9 +137,7 @@ class RescheduleForm(forms.Form):
     def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        self.fields[
-            "starts_at"
-        ].help_text = f"In your time zone ({viewer.time_zone.replace('_', ' ')})."
+        self.fields["starts_at"].help_text = in_your_zone(viewer)
 
     clean_starts_at = _When.clean_starts_at
 
@@ -159,9 +161,8 @@ class MoveAskForm(forms.Form):
     def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        self.fields["starts_at"].help_text = (
-            f"In your time zone ({viewer.time_zone.replace('_', ' ')}). The session keeps its "
-            "time until your peer accepts."
-        )
+        self.fields[
+            "starts_at"
+        ].help_text = f"{in_your_zone(viewer)} The session keeps its time until your peer accepts."
 
     clean_starts_at = _When.clean_starts_at

@@ -76,7 +76,7 @@ def test_the_booking_link_shows_times_in_the_viewers_time_zone(bookable_peer):
     page = signed_in(viewer).get("/p/pat/").content.decode()
     # The peer's 09:00 UTC is 4 or 5 AM in New York.
     assert "4:00 AM" in page or "5:00 AM" in page
-    assert "your time zone, America/New_York" in page
+    assert "your time zone, Eastern Time (New York)" in page
 
 
 def sign_up_then_confirm(client: Client, next_url: str) -> str:

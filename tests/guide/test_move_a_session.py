@@ -48,7 +48,7 @@ def test_the_participant_asks_and_the_peer_accepts_moving_the_zoom_meeting_in_pl
     sam, page = open_page(browser, live_server, lived_in.new_york, width)
     page.goto(f"{live_server.url}/sessions/{session.pk}/")
     form = page.get_by_role("region", name="Ask to move this session")
-    expect(form).to_contain_text("In your time zone (America/New York)")
+    expect(form).to_contain_text("In your time zone, Eastern Time (New York).")
     form.get_by_label("New date and time").fill("2026-12-09T14:00")
     form.get_by_label("A note for your peer (optional)").fill("Could we meet a day later?")
     form.get_by_role("button", name="Ask to move").click()

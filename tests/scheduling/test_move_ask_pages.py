@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.services import certification_revoke
 from scheduling import moves, services
+from scheduling.forms import in_your_zone
 from scheduling.models import MoveAsk, SupportSession
 from tests.booking.conftest import at, open_hours
 from tests.scheduling.conftest import book
@@ -61,7 +62,7 @@ def test_the_session_page_offers_the_participant_ask_to_move(peer, participant):
     as_peer = signed_in(peer).get(f"/sessions/{session.pk}/").content.decode()
 
     assert "Ask to move this session" in as_participant
-    assert f"In your time zone ({participant.time_zone.replace('_', ' ')})" in as_participant
+    assert in_your_zone(participant) in as_participant
     assert "Ask to move this session" not in as_peer
 
 
