@@ -36,7 +36,7 @@ def _request(participant, peer) -> SupportSession:
     )
 
 
-def test_it_pushes_a_new_request_to_the_peer_once(receiver, peer, participant, settings):
+def test_it_pushes_a_new_request_to_the_peer_once(receiver, peer, participant):
     phone = subscribe(receiver, peer)
     session = _request(participant, peer)
 
@@ -48,7 +48,7 @@ def test_it_pushes_a_new_request_to_the_peer_once(receiver, peer, participant, s
     assert message["payload"] == {
         "title": "New session request",
         "body": "Someone asked you for a peer support session. Open Peerakeet to answer.",
-        "url": f"{settings.PEERAKEET_BASE_URL}/sessions/{session.pk}/",
+        "url": f"/sessions/{session.pk}/",  # a path: the app opens it on its own site
         "tag": f"session-{session.pk}",
     }
     assert receiver.refused == []  # signed with our VAPID key, aes128gcm, with a TTL
@@ -108,6 +108,7 @@ def test_a_peer_hears_by_push_when_zoom_needs_reconnecting(receiver, connected_p
 
     [push] = phone.received
     assert push["payload"]["title"] == "Reconnect Zoom"
+    assert push["payload"]["url"] == "/schedule/"  # where Connect is
 
 
 @pytest.mark.parametrize("status", [404, 410])
