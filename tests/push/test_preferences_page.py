@@ -4,6 +4,7 @@ removable), and the browser's own subscribe/unsubscribe calls."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -66,10 +67,32 @@ def test_a_bad_subscription_is_refused_and_nothing_is_stored(
 
 
 @pytest.mark.django_db
-def test_nobody_signed_out_can_subscribe(client, receiver):
-    response = _post_json(client, "push:subscribe", receiver.subscription(receiver.new_device()))
+@pytest.mark.parametrize("name", ["push:subscribe", "push:unsubscribe"])
+def test_a_signed_out_browser_is_told_so_not_sent_to_the_sign_in_page(client, receiver, name):
+    """fetch() follows a redirect: the sign-in page's 200 would read as "done"."""
+    response = _post_json(client, name, receiver.subscription(receiver.new_device()))
 
-    assert response.status_code == 302
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "signed_out",
+        "message": "Sign in again to turn notifications on or off.",
+    }
+    assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_browser_signed_out_for_being_idle_is_told_so(client, participant, receiver, settings):
+    client.force_login(participant)
+    with time_machine.travel(FROZEN_NOW):
+        client.get(reverse("accounts:preferences"))  # seen now
+    idle = timedelta(minutes=settings.SESSION_IDLE_TIMEOUT_MINUTES + 1)
+
+    with time_machine.travel(FROZEN_NOW + idle):
+        response = _post_json(
+            client, "push:subscribe", receiver.subscription(receiver.new_device())
+        )
+
+    assert response.status_code == 401
     assert not PushSubscription.objects.exists()
 
 
