@@ -11,10 +11,12 @@ import time_machine
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from peerakeet.lib.push_endpoints import DEFAULT_HOSTS
 from push.models import PushSubscription
 from tests.diary import FROZEN_NOW
 from tests.guide.walk import assert_accessible, fits_the_screen, shot, sign_in
 from tests.push.conftest import subscribe
+from tests.push.endpoints import INSIDE_OUR_NETWORK
 
 ANDROID_CHROME = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -56,13 +58,29 @@ def test_the_browser_turns_its_pushes_off(client, participant, receiver):
 def test_a_bad_subscription_is_refused_and_nothing_is_stored(
     client, participant, receiver, settings, body
 ):
-    settings.WEBPUSH_ALLOW_LOCAL_ENDPOINTS = False
+    settings.WEBPUSH_ALLOWED_HOSTS = list(DEFAULT_HOSTS)
     client.force_login(participant)
 
     response = _post_json(client, "push:subscribe", body)
 
     assert response.status_code == 400
     assert response.json()["code"] in {"bad_endpoint", "bad_keys"}
+    assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("endpoint", "reason"), INSIDE_OUR_NETWORK)
+def test_the_browser_cannot_make_our_servers_call_inside_our_network(
+    client, participant, receiver, settings, endpoint, reason
+):
+    settings.WEBPUSH_ALLOWED_HOSTS = list(DEFAULT_HOSTS)  # as in production
+    client.force_login(participant)
+    body = {**receiver.subscription(receiver.new_device()), "endpoint": endpoint}
+
+    response = _post_json(client, "push:subscribe", body)
+
+    assert response.status_code == 400, reason
+    assert response.json()["code"] == "bad_endpoint"
     assert not PushSubscription.objects.exists()
 
 
