@@ -4,9 +4,11 @@ a person keeps at most MAX_DEVICES subscriptions."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from peerakeet.lib.push_endpoints import DEFAULT_HOSTS
@@ -107,4 +109,29 @@ def test_one_persons_devices_never_make_way_for_anothers(participant, peer, rece
         subscribe(receiver, participant)
 
     assert all(subscription_of(receiver, device) for device in theirs)
+    assert PushSubscription.objects.filter(user=participant).count() == MAX_DEVICES
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_devices_registered_at_the_same_moment_still_leave_ten(participant, receiver):
+    """Four browsers of one person subscribe at once (two web processes, the API): each waits
+    for the one before, so none counts without the others."""
+    for _ in range(MAX_DEVICES - 1):
+        subscribe(receiver, participant)
+    start = threading.Barrier(4)
+
+    def register() -> None:
+        try:
+            start.wait()
+            subscribe(receiver, participant)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
     assert PushSubscription.objects.filter(user=participant).count() == MAX_DEVICES
