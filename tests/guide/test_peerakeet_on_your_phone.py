@@ -358,15 +358,32 @@ def test_a_push_never_opens_another_site(phone, live_server, participant):
     controlled(page)
     cdp, registration = worker_registration(phone, page, live_server)
 
-    elsewhere = (
-        "https://whereby.com/elsewhere", "//whereby.com/elsewhere", "/\\whereby.com",
-        "javascript:alert(1)", f"{live_server.url}@whereby.com/", "whereby.com/elsewhere",
-    )  # fmt: skip
-    for url in elsewhere:
+    for url in ("https://whereby.com/elsewhere", "//whereby.com/elsewhere", "/\\whereby.com"):
         push(cdp, live_server, registration, {"title": "Hello", "body": "", "url": url, "tag": url})
 
-    assert eventually(lambda: len(page.evaluate(NOTIFICATIONS)) == len(elsewhere))
+    assert eventually(lambda: len(page.evaluate(NOTIFICATIONS)) == 3)
     assert {n["url"] for n in page.evaluate(NOTIFICATIONS)} == {"/schedule/"}
+
+
+def test_the_worker_opens_only_pages_of_its_own_site(phone, live_server, participant):
+    """sw.js's samePath, in the worker itself, on what a push's url could say."""
+    page = phone.new_page()
+    sign_in(page, live_server, participant.email)
+    controlled(page)
+    [worker] = phone.service_workers
+    ours = {
+        "/sessions/12/": "/sessions/12/",
+        "/sessions/12/?back=schedule#join": "/sessions/12/?back=schedule#join",
+        f"{live_server.url}/sessions/12/": "/sessions/12/",
+    }
+    elsewhere = [
+        "javascript:alert(1)", f"{live_server.url}@whereby.com/", "whereby.com/elsewhere",
+        "https:whereby.com", "http://127.0.0.1:1/sessions/12/", "data:text/html,hi", "", "https://",
+    ]  # fmt: skip
+
+    opened = worker.evaluate("(urls) => urls.map((url) => samePath(url))", [*ours, *elsewhere])
+
+    assert opened == [*ours.values()] + ["/schedule/"] * len(elsewhere)
 
 
 def test_the_bottom_bar_and_the_notifications_page_on_a_phone(
