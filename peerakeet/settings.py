@@ -17,6 +17,7 @@ from csp.constants import NONE, SELF
 
 from peerakeet.lib.env import envbool, envint, envlist, envsecret, envstr, local_secret
 from peerakeet.lib.meeting_links import DEFAULT_HOSTS as MEETING_SERVICE_HOSTS
+from peerakeet.lib.push_endpoints import DEFAULT_HOSTS as PUSH_SERVICE_HOSTS
 from peerakeet.lib.vapid import new_private_key, public_key_of
 from zoom import scopes as zoom_scopes
 
@@ -294,8 +295,13 @@ WEBPUSH_VAPID_SUBJECT = envstr(
 )
 # Seconds per request to a push service: a slow one holds a worker no longer than this.
 WEBPUSH_TIMEOUT = float(envstr("WEBPUSH_TIMEOUT", "5"))
-# Subscriptions whose push service is on this machine (the tests' receiver); never in production.
-WEBPUSH_ALLOW_LOCAL_ENDPOINTS = not PRODUCTION and envbool("WEBPUSH_ALLOW_LOCAL_ENDPOINTS", True)
+# The push services a subscription's endpoint may be on (peerakeet/lib/push_endpoints.py): the
+# workers POST to it, so never an address inside our network. Development and the tests add the
+# tests' push receiver on this machine ("http://127.0.0.1"); production refuses such an entry.
+WEBPUSH_ALLOWED_HOSTS = envlist(
+    "WEBPUSH_ALLOWED_HOSTS",
+    ",".join(PUSH_SERVICE_HOSTS + (() if PRODUCTION else ("http://127.0.0.1",))),
+)
 
 # --- Security ------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

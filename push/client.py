@@ -12,6 +12,8 @@ import requests
 from django.conf import settings
 from pywebpush import WebPushException, webpush
 
+from peerakeet.lib.push_endpoints import PushEndpointError, check_push_endpoint
+
 
 @dataclass
 class PushError(Exception):
@@ -30,6 +32,15 @@ class PushError(Exception):
 def deliver(info: dict[str, object], payload: dict[str, str], *, ttl: int) -> None:
     """POST one encrypted message to the subscription's push service, or raise PushError."""
     try:
+        # Checked at registration too; again here for a subscription stored before the
+        # allow-list, or one whose host was taken off it: never sent, forgotten.
+        check_push_endpoint(str(info.get("endpoint", "")), settings.WEBPUSH_ALLOWED_HOSTS)
+    except PushEndpointError:
+        raise PushError("endpoint is not on an allowed push service", gone=True) from None
+    # A push service answers, it does not send us elsewhere: a redirect is not followed.
+    session = requests.Session()
+    session.max_redirects = 0
+    try:
         webpush(
             subscription_info=info,
             data=json.dumps(payload),
@@ -39,13 +50,18 @@ def deliver(info: dict[str, object], payload: dict[str, str], *, ttl: int) -> No
             timeout=settings.WEBPUSH_TIMEOUT,
             ttl=ttl,
             headers={"Urgency": "high"},
+            requests_session=session,
         )
     except WebPushException as exc:
         raise _from_status(exc.status_code, exc.retry_after) from None
+    except requests.TooManyRedirects:
+        raise PushError("push service redirected elsewhere: not followed", permanent=True) from None
     except requests.Timeout:
         raise PushError(f"push service did not answer in {settings.WEBPUSH_TIMEOUT:g}s") from None
     except requests.RequestException as exc:
         raise PushError(f"push service unreachable ({type(exc).__name__})") from None
+    finally:
+        session.close()
 
 
 def _from_status(status: int | None, retry_after: str | None) -> PushError:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import ipaddress
-from urllib.parse import urlparse
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from peerakeet.lib.push_endpoints import PushEndpointError, check_push_endpoint
 from peerakeet.lib.vapid import VapidKeyError, b64url_decode
 from push.models import PushMessage, PushSubscription
+
+# Devices one person gets pushes on (phones, browsers, installed apps).
+MAX_DEVICES = 10
 
 
 class PushSubscriptionError(ValidationError):
@@ -22,10 +24,13 @@ def push_subscription_register(
     *, user: User, endpoint: str, p256dh: str, auth: str, label: str = ""
 ) -> PushSubscription:
     """Store what the browser's ``pushManager.subscribe`` returned. The same device subscribing
-    again (the same endpoint) updates its row, and moves it to whoever is signed in now."""
+    again (the same endpoint) updates its row, and moves it to whoever is signed in now.
+    A person keeps at most ``MAX_DEVICES``: the one heard from longest ago makes way."""
     _check_endpoint(endpoint)
     _check_keys(p256dh, auth)
     with transaction.atomic():
+        # One registration at a time per person, so two at once still leave MAX_DEVICES.
+        User.objects.select_for_update().values_list("pk", flat=True).get(pk=user.pk)
         # A device that changes hands (another person signs in on it) gets none of the pushes
         # still queued for the one before.
         PushMessage.objects.filter(subscription__endpoint=endpoint, sent_at__isnull=True).exclude(
@@ -35,7 +40,23 @@ def push_subscription_register(
             endpoint=endpoint,
             defaults={"user": user, "p256dh": p256dh, "auth": auth, "label": label.strip()[:100]},
         )
+        _keep_newest_devices(user, subscription)
     return subscription
+
+
+def _keep_newest_devices(user: User, subscription: PushSubscription) -> None:
+    """Make way for ``subscription`` beyond MAX_DEVICES. The oldest goes rather than the new one
+    being refused: a person who reinstalls browsers or phones leaves subscriptions behind that
+    only a push would find dead, and refusing would leave their new phone silent with nothing
+    they could do about it. The cap bounds what one account makes the workers send per event."""
+    others = (
+        PushSubscription.objects.filter(user=user)
+        .exclude(pk=subscription.pk)
+        .order_by(Coalesce("last_success_at", "created_at").desc(), "-pk")
+    )
+    stale = list(others.values_list("pk", flat=True)[MAX_DEVICES - 1 :])
+    if stale:
+        PushSubscription.objects.filter(pk__in=stale).delete()
 
 
 def push_subscription_remove(*, user: User, subscription_id: int) -> bool:
@@ -65,24 +86,12 @@ def push_subscriptions_end(*, user: User, keep_endpoint: str = "") -> int:
 
 
 def _check_endpoint(endpoint: str) -> None:
-    """Peerakeet POSTs to this URL from its servers: only to a push service on the internet
-    (https, a host name, not an address in our own network), except on the developer's
-    machine, where the tests' push receiver listens on 127.0.0.1."""
-    url = urlparse(endpoint or "")
-    local = url.hostname in {"127.0.0.1", "localhost"}
-    if settings.WEBPUSH_ALLOW_LOCAL_ENDPOINTS and local and url.scheme in {"http", "https"}:
-        return
-    if url.scheme != "https" or not url.hostname or len(endpoint) > 1000 or local:
-        raise PushSubscriptionError(
-            "The push endpoint must be an https:// address of a push service.", code="bad_endpoint"
-        )
+    """Peerakeet POSTs to this URL from its servers: only to a known push service
+    (settings.WEBPUSH_ALLOWED_HOSTS), never to an address inside our own network."""
     try:
-        ipaddress.ip_address(url.hostname)
-    except ValueError:
-        return
-    raise PushSubscriptionError(
-        "The push endpoint must name a push service, not an address.", code="bad_endpoint"
-    )
+        check_push_endpoint(endpoint, settings.WEBPUSH_ALLOWED_HOSTS)
+    except PushEndpointError as exc:
+        raise PushSubscriptionError(str(exc), code="bad_endpoint") from None
 
 
 def _check_keys(p256dh: str, auth: str) -> None:

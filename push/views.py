@@ -4,6 +4,8 @@ here with the CSRF token), and the Preferences page removes a device."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +22,25 @@ from push.services import (
     push_subscription_remove_endpoint,
 )
 
+View = Callable[..., HttpResponse]
+
+
+def signed_in_json(view: View) -> View:
+    """For the page script's fetch(): a browser no longer signed in (idle, signed out elsewhere)
+    gets 401 and says so. ``login_required`` would redirect to the sign-in page, which fetch()
+    follows, and its 200 would read as "Notifications are on" with nothing stored."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse(
+                {"code": "signed_out", "message": "Sign in again to turn notifications on or off."},
+                status=401,
+            )
+        return view(request, *args, **kwargs)
+
+    return checked
+
 
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
@@ -34,10 +55,11 @@ def _json(request: HttpRequest) -> dict[str, object]:
     return body if isinstance(body, dict) else {}
 
 
-@login_required
+@signed_in_json
 @require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
-    """Body: ``PushSubscription.toJSON()``. Answers ``{"id": …}`` or ``400 {"code", "message"}``."""
+    """Body: ``PushSubscription.toJSON()``. Answers ``{"id": …}``, or ``{"code", "message"}`` with
+    400 (not a subscription Peerakeet accepts) or 401 (not signed in)."""
     body = _json(request)
     keys = body.get("keys") if isinstance(body.get("keys"), dict) else {}
     assert isinstance(keys, dict)
@@ -54,7 +76,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"id": subscription.pk}, status=201)
 
 
-@login_required
+@signed_in_json
 @require_POST
 def unsubscribe(request: HttpRequest) -> HttpResponse:
     """This browser turned its pushes off: body ``{"endpoint": …}``."""

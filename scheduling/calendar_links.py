@@ -11,15 +11,10 @@ from __future__ import annotations
 from datetime import UTC
 from urllib.parse import urlencode
 
-from django.conf import settings
-
 from scheduling.models import SupportSession
+from scheduling.pages import session_url
 
 TITLE = "Peer support session (Peerakeet)"
-
-
-def session_page(session: SupportSession) -> str:
-    return f"{settings.PEERAKEET_BASE_URL}/sessions/{session.pk}/"
 
 
 def google_link(session: SupportSession) -> str:
@@ -32,8 +27,8 @@ def google_link(session: SupportSession) -> str:
             "action": "TEMPLATE",
             "text": TITLE,
             "dates": f"{start}/{end}",
-            "details": f"Join from Peerakeet when the join window opens: {session_page(session)}",
-            "location": session_page(session),
+            "details": f"Join from Peerakeet when the join window opens: {session_url(session)}",
+            "location": session_url(session),
         }
     )
     return f"https://calendar.google.com/calendar/render?{query}"
@@ -48,8 +43,8 @@ def outlook_link(session: SupportSession) -> str:
             "subject": TITLE,
             "startdt": session.starts_at.astimezone(UTC).isoformat(),
             "enddt": session.ends_at.astimezone(UTC).isoformat(),
-            "body": f"Join from Peerakeet when the join window opens: {session_page(session)}",
-            "location": session_page(session),
+            "body": f"Join from Peerakeet when the join window opens: {session_url(session)}",
+            "location": session_url(session),
         }
     )
     return f"https://outlook.live.com/calendar/0/deeplink/compose?{query}"

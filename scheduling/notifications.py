@@ -32,6 +32,7 @@ from accounts.models import User
 from peerakeet.lib.retry import Retry, backoff, settle
 from push.outbox import Push, queue_push
 from scheduling.models import MoveAsk, Notification, SupportSession, ZoomMeeting
+from scheduling.pages import schedule_path, session_path, session_url
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,7 @@ def push_session_event(
     push = Push(
         title=title,
         body=body,
-        url=session_page(session),
+        url=session_path(session),  # a path: the service worker opens only its own site's
         tag=f"session-{session.pk}",
         ttl=min(MAX_PUSH_TTL, max(60, seconds_left)),
         send_before=until if kind in REMINDERS else None,
@@ -226,10 +227,6 @@ def push_session_event(
         push,
         event_key=f"session:{session.pk}:{kind}:{sequence}",
     )
-
-
-def session_page(session: SupportSession) -> str:
-    return f"{settings.PEERAKEET_BASE_URL}/sessions/{session.pk}/"
 
 
 # Zoom work first: an email may wait a moment, a meeting link should not.
@@ -302,7 +299,7 @@ def queue_peer_alert(
         return False
     if peer.push_notifications:
         title, body = PUSH_WORDS[Kind(kind)]
-        page = session_page(session) if session else f"{settings.PEERAKEET_BASE_URL}/schedule/"
+        page = session_path(session) if session else schedule_path()
         push = Push(title=title, body=body, url=page, tag=f"zoom-{kind}")
         queue_push([peer], push, event_key=f"peer:{peer.pk}:{kind}:{event_key}")
     if not getattr(peer, PREFERENCE[Kind(kind)]):
@@ -397,6 +394,7 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         "session": session,
         "kind": notification.kind,
         "base_url": settings.PEERAKEET_BASE_URL,
+        "session_url": session_url(session) if session else "",
         "other": _other_party(session, person) if session else None,
         "is_peer": session is not None and person.pk == session.peer_id,
         # A "link ready" folded into this "confirmed" email: it says the link is ready too.
@@ -439,7 +437,7 @@ def calendar_file(session: SupportSession, person: User, *, method: str, sequenc
     event.add("dtend", session.ends_at.astimezone(UTC))
     other = _other_party(session, person)
     event.add("summary", f"Peer support session with {other.display_name}")
-    join_page = f"{settings.PEERAKEET_BASE_URL}/sessions/{session.pk}/"
+    join_page = session_url(session)
     event.add("url", join_page)
     event.add("location", join_page)
     event.add("description", f"Join from Peerakeet when the join window opens: {join_page}")

@@ -36,6 +36,8 @@ class Device:
     auth: bytes
     status: int = 201
     delay: float = 0.0
+    location: str = ""  # sent with a scripted 3xx status
+    requests: int = 0  # every POST to its endpoint, accepted or not
     received: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -97,6 +99,8 @@ class PushReceiver:
         device = self.devices.get(token)
         if device is None:
             return 404, "no such subscription"
+        with self.lock:
+            device.requests += 1
         if device.delay:
             time.sleep(device.delay)
         if device.status >= 300:
@@ -154,6 +158,9 @@ def _handler(receiver: PushReceiver) -> type[BaseHTTPRequestHandler]:
             status, text = receiver.accept(token, self.headers, body)
             try:
                 self.send_response(status)
+                device = receiver.devices.get(token)
+                if device is not None and device.location and 300 <= status < 400:
+                    self.send_header("Location", device.location)
                 self.send_header("Content-Length", str(len(text)))
                 self.end_headers()
                 self.wfile.write(text.encode())

@@ -78,6 +78,11 @@ def test_it_passes_check_deploy_with_safe_production_settings():
             "WEBPUSH_VAPID_PUBLIC_KEY is not the public key",
         ),
         ({"WEBPUSH_VAPID_SUBJECT": None}, "WEBPUSH_VAPID_SUBJECT must be a mailto:"),
+        (
+            {"WEBPUSH_ALLOWED_HOSTS": "fcm.googleapis.com,http://127.0.0.1"},
+            "WEBPUSH_ALLOWED_HOSTS must name push services, not http://127.0.0.1",
+        ),
+        ({"WEBPUSH_ALLOWED_HOSTS": "*"}, "WEBPUSH_ALLOWED_HOSTS must name push services, not *"),
     ],
 )
 def test_it_refuses_to_start_on_an_unsafe_setting_and_names_it(changes, named):

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from peerakeet.lib.crypto import KeyConfigError, parse_keyring
+from peerakeet.lib.push_endpoints import unsafe_for_production
 from peerakeet.lib.vapid import VapidKeyError, public_key_of
 
 
@@ -68,6 +69,11 @@ def _webpush_problems(s: dict[str, Any]) -> list[str]:
             found.append(str(exc))
     if not str(s.get("WEBPUSH_VAPID_SUBJECT", "")).startswith(("mailto:", "https://")):
         found.append("WEBPUSH_VAPID_SUBJECT must be a mailto: or https:// address")
+    if unsafe := unsafe_for_production(s.get("WEBPUSH_ALLOWED_HOSTS", [])):
+        found.append(
+            f"WEBPUSH_ALLOWED_HOSTS must name push services, not {', '.join(unsafe)} (the "
+            "workers would send requests to whatever a subscription names there)"
+        )
     return found
 
 

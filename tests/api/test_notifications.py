@@ -10,9 +10,12 @@ from django.utils import timezone
 from accounts.forms import PreferencesForm
 from accounts.services import NOTIFICATION_PREFERENCES
 from api.routes.notifications import PreferencesIn, PreferencesOut
+from peerakeet.lib.push_endpoints import DEFAULT_HOSTS
 from push.models import PushSubscription
+from push.services import MAX_DEVICES
 from scheduling import services
 from tests.api.conftest import ApiClient, client_for
+from tests.push.endpoints import INSIDE_OUR_NETWORK
 from tests.push_receiver import PushReceiver
 from tests.worker import run_until_quiet
 
@@ -112,20 +115,11 @@ def test_nobody_removes_another_persons_device(participant, peer, receiver):
     assert PushSubscription.objects.filter(pk=device["id"]).exists()
 
 
-@pytest.mark.parametrize(
-    ("endpoint", "reason"),
-    [
-        ("http://fcm.googleapis.com/fcm/send/abc", "not https"),
-        ("https://10.0.0.7/push/abc", "an address in a private network"),
-        ("https://[::1]/push/abc", "an address"),
-        ("file:///etc/passwd", "not a web address"),
-        ("", "empty"),
-    ],
-)
+@pytest.mark.parametrize(("endpoint", "reason"), INSIDE_OUR_NETWORK)
 def test_it_refuses_an_endpoint_that_is_not_a_push_service(
     participant, receiver, settings, endpoint, reason
 ):
-    settings.WEBPUSH_ALLOW_LOCAL_ENDPOINTS = False  # as in production
+    settings.WEBPUSH_ALLOWED_HOSTS = list(DEFAULT_HOSTS)  # as in production
     body = {**_subscription(receiver), "endpoint": endpoint}
 
     response = client_for(participant).post("/push/subscriptions", body)
@@ -133,6 +127,21 @@ def test_it_refuses_an_endpoint_that_is_not_a_push_service(
     assert response.status_code == 400, reason
     assert response.json()["code"] == "bad_endpoint"
     assert not PushSubscription.objects.exists()
+
+
+def test_an_eleventh_device_replaces_the_one_heard_from_longest_ago(participant, receiver):
+    api = client_for(participant)
+    first = api.post("/push/subscriptions", _subscription(receiver, "Old phone")).json()
+    for n in range(MAX_DEVICES - 1):
+        api.post("/push/subscriptions", _subscription(receiver, f"Browser {n}"))
+
+    response = api.post("/push/subscriptions", _subscription(receiver, "New phone"))
+
+    assert response.status_code == 201
+    devices = api.get("/push/subscriptions").json()
+    assert len(devices) == MAX_DEVICES
+    assert first["id"] not in {device["id"] for device in devices}
+    assert devices[0]["label"] == "New phone"
 
 
 def test_it_refuses_keys_that_are_not_a_browsers(participant, receiver):

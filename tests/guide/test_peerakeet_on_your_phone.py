@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
+from push.services import push_subscription_register
 from scheduling import services
 from tests.diary import FROZEN_NOW
 from tests.guide.walk import (
@@ -29,6 +31,7 @@ from tests.guide.walk import (
     sign_in,
     zoom_sign_in_and_allow,
 )
+from tests.push_receiver import PushReceiver
 from tests.worker import run_until_quiet
 from tests.zoom_support import connect
 from zoom_emulator.testing import EmulatorControl
@@ -278,13 +281,74 @@ def test_a_push_shows_its_notification_and_a_click_opens_its_page(phone, live_se
     assert shown["icon"].endswith("/static/peerakeet/app/icon-192.png")
     assert shown["badge"].endswith("/static/peerakeet/app/badge-96.png")
 
-    # Headless Chromium has no notification to click: run the worker's click handler itself
-    # (sw.js, self.openNotification) on the notification it shows.
-    [worker] = phone.service_workers
+    click_the_notification(phone)
+    expect(page).to_have_url(f"{live_server.url}/sessions/{session.pk}/")
+
+
+def test_a_push_naming_a_page_by_its_full_address_opens_it(phone, live_server, lived_in):
+    phone.grant_permissions(["notifications"], origin=live_server.url)
+    page = phone.new_page()
+    sign_in(page, live_server, lived_in.new_york.email)
+    controlled(page)
+    session = lived_in.upcoming(lived_in.new_york)[0]
+    cdp, registration = worker_registration(phone, page, live_server)
+    address = f"{live_server.url}/sessions/{session.pk}/"
+
+    push(cdp, live_server, registration, {"title": "Hi", "body": "", "url": address, "tag": "a"})
+
+    assert eventually(lambda: len(page.evaluate(NOTIFICATIONS)) == 1)
+    assert page.evaluate(NOTIFICATIONS)[0]["url"] == f"/sessions/{session.pk}/"
+    click_the_notification(phone)
+    expect(page).to_have_url(address)
+
+
+def click_the_notification(context: BrowserContext) -> None:
+    """Headless Chromium has no notification to click: run the worker's click handler itself
+    (sw.js, self.openNotification) on the notification it shows."""
+    [worker] = context.service_workers
     worker.evaluate(
         "self.registration.getNotifications().then((shown) => self.openNotification(shown[0]))"
     )
+
+
+@pytest.fixture
+def push_service() -> Iterator[PushReceiver]:
+    receiver = PushReceiver(vapid_public_key=settings.WEBPUSH_VAPID_PUBLIC_KEY).start()
+    yield receiver
+    receiver.stop()
+
+
+def test_a_push_the_server_sends_opens_its_session_page(phone, live_server, lived_in, push_service):
+    """End to end: the message Peerakeet's worker builds, encrypts and posts to the push service
+    (tests/push_receiver.py decrypts it as the device would), delivered to the service worker;
+    a click on its notification opens the session page, not the Schedule."""
+    receiver = push_service
+    person, peer = lived_in.new_york, lived_in.peer
+    device = receiver.new_device()
+    push_subscription_register(user=person, **_flat(receiver.subscription(device)))
+    phone.grant_permissions(["notifications"], origin=live_server.url)
+    page = phone.new_page()
+    sign_in(page, live_server, person.email)
+    controlled(page)
+    cdp, registration = worker_registration(phone, page, live_server)
+    run_until_quiet()  # the diary's own news goes first
+    session = services.session_accept(session=lived_in.sessions["requested_by_ny"], by=peer)
+    run_until_quiet()
+    [sent] = [m["raw"] for m in device.received if m["payload"]["title"] == "Session confirmed"]
+
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": live_server.url, "registrationId": registration, "data": sent.decode()},
+    )
+
+    assert eventually(lambda: len(page.evaluate(NOTIFICATIONS)) == 1)
+    assert page.evaluate(NOTIFICATIONS)[0]["url"] == f"/sessions/{session.pk}/"
+    click_the_notification(phone)
     expect(page).to_have_url(f"{live_server.url}/sessions/{session.pk}/")
+
+
+def _flat(subscription: dict[str, Any]) -> dict[str, str]:
+    return {"endpoint": subscription["endpoint"], **subscription["keys"]}
 
 
 def test_a_push_never_opens_another_site(phone, live_server, participant):
@@ -299,6 +363,27 @@ def test_a_push_never_opens_another_site(phone, live_server, participant):
 
     assert eventually(lambda: len(page.evaluate(NOTIFICATIONS)) == 3)
     assert {n["url"] for n in page.evaluate(NOTIFICATIONS)} == {"/schedule/"}
+
+
+def test_the_worker_opens_only_pages_of_its_own_site(phone, live_server, participant):
+    """sw.js's samePath, in the worker itself, on what a push's url could say."""
+    page = phone.new_page()
+    sign_in(page, live_server, participant.email)
+    controlled(page)
+    [worker] = phone.service_workers
+    ours = {
+        "/sessions/12/": "/sessions/12/",
+        "/sessions/12/?back=schedule#join": "/sessions/12/?back=schedule#join",
+        f"{live_server.url}/sessions/12/": "/sessions/12/",
+    }
+    elsewhere = [
+        "javascript:alert(1)", f"{live_server.url}@whereby.com/", "whereby.com/elsewhere",
+        "https:whereby.com", "http://127.0.0.1:1/sessions/12/", "data:text/html,hi", "", "https://",
+    ]  # fmt: skip
+
+    opened = worker.evaluate("(urls) => urls.map((url) => samePath(url))", [*ours, *elsewhere])
+
+    assert opened == [*ours.values()] + ["/schedule/"] * len(elsewhere)
 
 
 def test_the_bottom_bar_and_the_notifications_page_on_a_phone(

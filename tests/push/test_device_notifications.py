@@ -105,6 +105,50 @@ def test_preferences_turns_this_device_on_and_lists_it_then_off_again(
     assert fits_the_screen(page)
 
 
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
+def test_a_browser_signed_out_meanwhile_is_told_to_sign_in_again(
+    page: Page, live_server, participant, receiver, width, height
+):
+    """Signed out while the page was open (idle, or from another device): the server stored
+    nothing, and the page says so instead of "Notifications are on"."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.context.grant_permissions(["notifications"], origin=live_server.url)
+    push_service_in(page, receiver)
+    sign_in(page, live_server, participant.email)
+    page.goto(f"{live_server.url}/notifications/")
+    expect(page.get_by_role("status")).to_have_text("Notifications are off for this device.")
+    page.context.clear_cookies(name="sessionid")
+
+    page.get_by_role("button", name="Turn on notifications on this device").click()
+
+    expect(page.get_by_role("status")).to_have_text("Sign in again to turn notifications on.")
+    expect(page.get_by_role("button", name="Turn on notifications on this device")).to_be_visible()
+    assert stored(participant) == []
+    # The browser's own subscription is undone too, so the next visit does not say "on".
+    assert page.evaluate("sessionStorage.getItem('fake-unsubscribed')") == "yes"
+    assert fits_the_screen(page)
+
+
+def test_a_redirect_to_the_sign_in_page_is_not_taken_for_success(
+    page: Page, live_server, participant, receiver
+):
+    """fetch() follows a redirect and sees the sign-in page's 200 (a proxy, or an older server
+    that sends a signed-out browser to sign in): that is no "on" either."""
+    page.context.grant_permissions(["notifications"], origin=live_server.url)
+    push_service_in(page, receiver)
+    sign_in(page, live_server, participant.email)
+    page.goto(f"{live_server.url}/notifications/")
+    page.route(
+        "**/push/subscribe/",
+        lambda route: route.fulfill(status=302, headers={"Location": "/accounts/sign-in/"}),
+    )
+
+    page.get_by_role("button", name="Turn on notifications on this device").click()
+
+    expect(page.get_by_role("status")).to_have_text("Sign in again to turn notifications on.")
+    assert stored(participant) == []
+
+
 def test_refused_permission_is_explained_and_nothing_is_stored(
     page: Page, live_server, participant, receiver
 ):

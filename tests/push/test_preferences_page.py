@@ -4,16 +4,19 @@ removable), and the browser's own subscribe/unsubscribe calls."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from peerakeet.lib.push_endpoints import DEFAULT_HOSTS
 from push.models import PushSubscription
 from tests.diary import FROZEN_NOW
 from tests.guide.walk import assert_accessible, fits_the_screen, shot, sign_in
 from tests.push.conftest import subscribe
+from tests.push.endpoints import INSIDE_OUR_NETWORK
 
 ANDROID_CHROME = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -55,7 +58,7 @@ def test_the_browser_turns_its_pushes_off(client, participant, receiver):
 def test_a_bad_subscription_is_refused_and_nothing_is_stored(
     client, participant, receiver, settings, body
 ):
-    settings.WEBPUSH_ALLOW_LOCAL_ENDPOINTS = False
+    settings.WEBPUSH_ALLOWED_HOSTS = list(DEFAULT_HOSTS)
     client.force_login(participant)
 
     response = _post_json(client, "push:subscribe", body)
@@ -66,10 +69,48 @@ def test_a_bad_subscription_is_refused_and_nothing_is_stored(
 
 
 @pytest.mark.django_db
-def test_nobody_signed_out_can_subscribe(client, receiver):
-    response = _post_json(client, "push:subscribe", receiver.subscription(receiver.new_device()))
+@pytest.mark.parametrize(("endpoint", "reason"), INSIDE_OUR_NETWORK)
+def test_the_browser_cannot_make_our_servers_call_inside_our_network(
+    client, participant, receiver, settings, endpoint, reason
+):
+    settings.WEBPUSH_ALLOWED_HOSTS = list(DEFAULT_HOSTS)  # as in production
+    client.force_login(participant)
+    body = {**receiver.subscription(receiver.new_device()), "endpoint": endpoint}
 
-    assert response.status_code == 302
+    response = _post_json(client, "push:subscribe", body)
+
+    assert response.status_code == 400, reason
+    assert response.json()["code"] == "bad_endpoint"
+    assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["push:subscribe", "push:unsubscribe"])
+def test_a_signed_out_browser_is_told_so_not_sent_to_the_sign_in_page(client, receiver, name):
+    """fetch() follows a redirect: the sign-in page's 200 would read as "done"."""
+    response = _post_json(client, name, receiver.subscription(receiver.new_device()))
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "signed_out",
+        "message": "Sign in again to turn notifications on or off.",
+    }
+    assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_browser_signed_out_for_being_idle_is_told_so(client, participant, receiver, settings):
+    client.force_login(participant)
+    with time_machine.travel(FROZEN_NOW):
+        client.get(reverse("accounts:preferences"))  # seen now
+    idle = timedelta(minutes=settings.SESSION_IDLE_TIMEOUT_MINUTES + 1)
+
+    with time_machine.travel(FROZEN_NOW + idle):
+        response = _post_json(
+            client, "push:subscribe", receiver.subscription(receiver.new_device())
+        )
+
+    assert response.status_code == 401
     assert not PushSubscription.objects.exists()
 
 

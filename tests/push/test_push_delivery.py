@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from peerakeet.lib.push_endpoints import DEFAULT_HOSTS
 from push.models import PushMessage, PushSubscription
 from push.outbox import send_push
 from push.services import push_subscription_register
@@ -36,7 +37,7 @@ def _request(participant, peer) -> SupportSession:
     )
 
 
-def test_it_pushes_a_new_request_to_the_peer_once(receiver, peer, participant, settings):
+def test_it_pushes_a_new_request_to_the_peer_once(receiver, peer, participant):
     phone = subscribe(receiver, peer)
     session = _request(participant, peer)
 
@@ -48,7 +49,7 @@ def test_it_pushes_a_new_request_to_the_peer_once(receiver, peer, participant, s
     assert message["payload"] == {
         "title": "New session request",
         "body": "Someone asked you for a peer support session. Open Peerakeet to answer.",
-        "url": f"{settings.PEERAKEET_BASE_URL}/sessions/{session.pk}/",
+        "url": f"/sessions/{session.pk}/",  # a path: the app opens it on its own site
         "tag": f"session-{session.pk}",
     }
     assert receiver.refused == []  # signed with our VAPID key, aes128gcm, with a TTL
@@ -108,6 +109,7 @@ def test_a_peer_hears_by_push_when_zoom_needs_reconnecting(receiver, connected_p
 
     [push] = phone.received
     assert push["payload"]["title"] == "Reconnect Zoom"
+    assert push["payload"]["url"] == "/schedule/"  # where Connect is
 
 
 @pytest.mark.parametrize("status", [404, 410])
@@ -186,3 +188,30 @@ def test_a_device_that_changes_hands_gets_none_of_the_pushes_queued_for_the_one_
 
     assert shared.received == []
     assert PushSubscription.objects.get().user == stranger
+
+
+def test_a_subscription_whose_push_service_is_no_longer_allowed_is_never_sent_to(
+    receiver, peer, participant, settings
+):
+    """Stored before the allow-list (or its host was taken off it): forgotten, not called."""
+    phone = subscribe(receiver, peer)
+    settings.WEBPUSH_ALLOWED_HOSTS = list(DEFAULT_HOSTS)  # as in production
+
+    _request(participant, peer)
+    run_until_quiet()
+
+    assert phone.requests == 0
+    assert subscription_of(receiver, phone) is None
+
+
+def test_a_push_service_that_redirects_is_not_followed(receiver, peer, participant):
+    phone, inside = subscribe(receiver, peer), subscribe(receiver, participant)
+    phone.status, phone.location = 307, receiver.endpoint(inside)
+
+    _request(participant, peer)
+    run_until_quiet()
+
+    assert inside.requests == 0
+    message = PushMessage.objects.get(subscription__user=peer)
+    assert message.failed == "push service redirected elsewhere: not followed"
+    assert message.attempts == 1

@@ -213,6 +213,9 @@
       return Uint8Array.from(window.atob(padded), (c) => c.charCodeAt(0));
     }
 
+    // Peerakeet stored the change only when it says so itself: a sign-in that lapsed meanwhile
+    // answers 401 (or, through a proxy or an older server, a redirect that fetch follows to the
+    // sign-in page's 200), and nothing was stored.
     function tell(url, body) {
       return fetch(url, {
         method: "POST",
@@ -220,6 +223,11 @@
         headers: { "Content-Type": "application/json", "X-CSRFToken": push.dataset.csrf },
         body: JSON.stringify(body),
       }).then((response) => {
+        if (response.redirected || response.status === 401 || response.status === 403) {
+          const signedOut = new Error("not signed in");
+          signedOut.signedOut = true;
+          throw signedOut;
+        }
         if (!response.ok) throw new Error(`Peerakeet answered ${response.status}`);
       });
     }
@@ -269,7 +277,14 @@
         await old.unsubscribe();
         current = await registration.pushManager.subscribe(options);
       }
-      await tell(push.dataset.subscribeUrl, current.toJSON());
+      try {
+        await tell(push.dataset.subscribeUrl, current.toJSON());
+      } catch (problem) {
+        // Not stored: this browser must not think it is on (the next visit would say so).
+        await current.unsubscribe().catch(() => false);
+        current = null;
+        throw problem;
+      }
       done("Notifications are on for this device.", true);
     }
 
@@ -293,12 +308,12 @@
       done("Notifications are off for this device.", false);
     }
 
-    function whenClicked(button, action, failure) {
+    function whenClicked(button, action, failure, signedOut) {
       button.addEventListener("click", () => {
         on.disabled = off.disabled = true;
         say("One moment…");
         action()
-          .catch(() => say(failure))
+          .catch((problem) => say(problem && problem.signedOut ? signedOut : failure))
           .finally(() => {
             on.disabled = off.disabled = false;
           });
@@ -312,8 +327,18 @@
     } else if (!supported || !push.dataset.pushKey) {
       say("This browser cannot get notifications from Peerakeet.");
     } else {
-      whenClicked(on, turnOn, "Notifications could not be turned on here. Try again, or use another browser.");
-      whenClicked(off, turnOff, "Notifications could not be turned off here. Try again.");
+      whenClicked(
+        on,
+        turnOn,
+        "Notifications could not be turned on here. Try again, or use another browser.",
+        "Sign in again to turn notifications on.",
+      );
+      whenClicked(
+        off,
+        turnOff,
+        "Notifications could not be turned off here. Try again.",
+        "Sign in again to turn notifications off.",
+      );
       const cannot = () => say("This browser cannot get notifications from Peerakeet.");
       registered
         .then((registration) => {

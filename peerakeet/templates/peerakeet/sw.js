@@ -12,7 +12,7 @@
 // Clear-Site-Data: "cache" for the browser's HTTP cache.
 //
 // It also shows Web Push notifications ({"title", "body", "url", "tag"}) and opens their page
-// when one is clicked: only a path on this site, never an address from elsewhere.
+// when one is clicked: only a page of this site, never an address from elsewhere.
 "use strict";
 const VERSION = "{{ version }}";
 const CONFIG = {{ config|safe }};
@@ -120,11 +120,17 @@ async function readOnly(saved) {
 // --- Web Push ---------------------------------------------------------------------------------
 
 function samePath(value) {
-  // Only a path on this site ("/sessions/12/"), never "//elsewhere" or "https://elsewhere".
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) {
+  // A path on this site ("/sessions/12/") or an address of this site ("https://peerakeet.com/
+  // sessions/12/"); never "//elsewhere", "/\\elsewhere", "https://elsewhere" or "javascript:".
+  if (typeof value !== "string") return CONFIG.schedule;
+  const path = value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\");
+  if (!path && !/^https?:\/\//i.test(value)) return CONFIG.schedule;
+  let url;
+  try {
+    url = new URL(value, self.location.origin);
+  } catch (notAnAddress) {
     return CONFIG.schedule;
   }
-  const url = new URL(value, self.location.origin);
   return url.origin === self.location.origin ? url.pathname + url.search + url.hash : CONFIG.schedule;
 }
 
