@@ -245,11 +245,26 @@ def worker_registration(context: BrowserContext, page: Page, live_server: Any) -
     return cdp, found[-1]
 
 
-def push(cdp: Any, live_server: Any, registration: str, payload: dict[str, str]) -> None:
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": live_server.url, "registrationId": registration, "data": json.dumps(payload)},
-    )
+def push(page: Page, cdp: Any, registration: str, *payloads: dict[str, str]) -> None:
+    deliver(page, cdp, registration, [json.dumps(payload) for payload in payloads])
+
+
+def deliver(page: Page, cdp: Any, registration: str, messages: list[str]) -> None:
+    """Hand ``messages`` to the service worker through DevTools and wait until each shows its
+    notification. On a loaded machine DevTools has accepted a message that never reached the
+    worker (seen in CI: worker active, no push event in 40 s), so a message not shown within
+    10 s is handed over again, twice at most. Each carries its own tag, and a notification
+    replaces the one of the same tag: handing a message over twice never shows it twice, and
+    the tests' counts stay exact."""
+    origin = "/".join(page.url.split("/", 3)[:3])
+    for _ in range(3):
+        for data in messages:
+            cdp.send(
+                "ServiceWorker.deliverPushMessage",
+                {"origin": origin, "registrationId": registration, "data": data},
+            )
+        if eventually(lambda: len(page.evaluate(NOTIFICATIONS)) >= len(messages)):
+            return
 
 
 def test_a_push_shows_its_notification_and_a_click_opens_its_page(phone, live_server, lived_in):
@@ -261,8 +276,8 @@ def test_a_push_shows_its_notification_and_a_click_opens_its_page(phone, live_se
     cdp, registration = worker_registration(phone, page, live_server)
 
     push(
+        page,
         cdp,
-        live_server,
         registration,
         {
             "title": "Session confirmed",
@@ -294,7 +309,7 @@ def test_a_push_naming_a_page_by_its_full_address_opens_it(phone, live_server, l
     cdp, registration = worker_registration(phone, page, live_server)
     address = f"{live_server.url}/sessions/{session.pk}/"
 
-    push(cdp, live_server, registration, {"title": "Hi", "body": "", "url": address, "tag": "a"})
+    push(page, cdp, registration, {"title": "Hi", "body": "", "url": address, "tag": "a"})
 
     assert eventually(lambda: len(page.evaluate(NOTIFICATIONS)) == 1)
     assert page.evaluate(NOTIFICATIONS)[0]["url"] == f"/sessions/{session.pk}/"
@@ -336,10 +351,7 @@ def test_a_push_the_server_sends_opens_its_session_page(phone, live_server, live
     run_until_quiet()
     [sent] = [m["raw"] for m in device.received if m["payload"]["title"] == "Session confirmed"]
 
-    cdp.send(
-        "ServiceWorker.deliverPushMessage",
-        {"origin": live_server.url, "registrationId": registration, "data": sent.decode()},
-    )
+    deliver(page, cdp, registration, [sent.decode()])
 
     assert eventually(lambda: len(page.evaluate(NOTIFICATIONS)) == 1)
     assert page.evaluate(NOTIFICATIONS)[0]["url"] == f"/sessions/{session.pk}/"
@@ -358,8 +370,8 @@ def test_a_push_never_opens_another_site(phone, live_server, participant):
     controlled(page)
     cdp, registration = worker_registration(phone, page, live_server)
 
-    for url in ("https://whereby.com/elsewhere", "//whereby.com/elsewhere", "/\\whereby.com"):
-        push(cdp, live_server, registration, {"title": "Hello", "body": "", "url": url, "tag": url})
+    urls = ("https://whereby.com/elsewhere", "//whereby.com/elsewhere", "/\\whereby.com")
+    push(page, cdp, registration, *({"title": "Hi", "body": "", "url": u, "tag": u} for u in urls))
 
     assert eventually(lambda: len(page.evaluate(NOTIFICATIONS)) == 3)
     assert {n["url"] for n in page.evaluate(NOTIFICATIONS)} == {"/schedule/"}
