@@ -211,7 +211,7 @@ def test_a_visitor_comes_through_the_booking_link_and_sign_up_back_to_the_slot(
     page.get_by_role("button", name="Show times").click()
     expect(page.locator(".slots time").first).to_contain_text(":00")
     page.locator(".slots a").first.click()
-    expect(page.get_by_text("(Europe/Paris)")).to_be_visible()
+    expect(page.get_by_text("· Central European Time (Paris)")).to_be_visible()
     expect(page.get_by_role("link", name="Sign in to book")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Create an account").click()

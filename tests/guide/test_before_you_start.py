@@ -21,6 +21,7 @@ from tests.guide.walk import (
     schedule_a_session,
     session_card,
     sign_in,
+    sign_out,
 )
 from tests.personas import PASSWORD
 from tests.zoom_support import BASIC, connect, zoom_user
@@ -50,7 +51,7 @@ def test_a_peerakeet_account_with_the_certified_peer_role_is_needed_to_connect(
     sign_in(page, live_server, peer.email)
     expect(page.get_by_text("Certified peer", exact=True)).to_be_visible()
     expect(pill(page).get_by_role("button", name="Connect")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, live_server, participant.email)
     expect(page.get_by_text("Participant", exact=True)).to_be_visible()

@@ -8,6 +8,7 @@ from repeating the clicks another test already proves.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -44,6 +45,13 @@ def sign_in(page: Page, live_server: Any, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Schedule", exact=True)).to_be_visible()
+
+
+def sign_out(page: Page) -> None:
+    """Sign out and wait to land on the sign-in page: pwa.js first lets go of this browser's
+    push subscription, so the form is posted a moment after the click."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/accounts/sign-in/"))
 
 
 def pill(page: Page) -> Locator:
