@@ -66,7 +66,17 @@ HEAL_STARTED_WITHIN = timedelta(hours=4)
 
 def request_provisioning(session: SupportSession) -> bool:
     """Queue a Zoom meeting for a confirmed session that wants one (in the caller's transaction)."""
-    if not session.wants_zoom_meeting() or live_meeting(session) is not None:
+    if not session.wants_zoom_meeting():
+        return False
+    meeting = live_meeting(session)
+    if meeting is not None and meeting.left_on_old_account_at is not None:
+        # Its removal waits in a Zoom account this grant cannot reach (listed to the peer, to
+        # delete there): it no longer holds the session's one live meeting, or the session,
+        # wanting Zoom again (a manual link set, then cleared), would never get one.
+        ZoomMeeting.objects.filter(pk=meeting.pk).update(removed_at=timezone.now())
+        session.__dict__.pop("live_meetings", None)  # a prefetched list no longer holds
+        meeting = None
+    if meeting is not None:
         return False
     if not ZoomConnection.objects.filter(
         peer_id=session.peer_id, state=ZoomConnection.State.CONNECTED
@@ -658,6 +668,11 @@ def _left_on_old_account(meetings: QuerySet[ZoomMeeting]) -> None:
         meeting.removal_failed = f"Still in {where}: delete it there"[:200]
         meeting.left_on_old_account_at = timezone.now()
         meeting.save(update_fields=["removal_failed", "left_on_old_account_at"])
+        with transaction.atomic():
+            # The session may want a meeting again by now (a manual link set, then cleared,
+            # while this removal waited): it gets one on the account connected now.
+            session = SupportSession.objects.select_for_update().get(pk=meeting.session_id)
+            request_provisioning(session)
 
 
 # --- Moving --------------------------------------------------------------------------------

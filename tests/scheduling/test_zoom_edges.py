@@ -454,3 +454,37 @@ def test_a_meeting_left_on_a_licensed_account_is_not_said_to_end_at_40_minutes(
     session = switched[0][0]
 
     assert FORTY not in card(session, connected_peer).warning
+
+
+@pytest.mark.parametrize("cleared", ["before the removal ran", "after it"])
+def test_a_link_cleared_after_a_switch_gets_a_meeting_on_the_account_connected_now(
+    cleared, connected_peer, participant, emulator
+):
+    """Found by the chaos run: a manual link set (the Zoom meeting's removal queued), the peer
+    moves to another Zoom account, the link is cleared. The old meeting cannot be removed
+    through the new grant and is listed to delete there; the session must still get a meeting,
+    on the account connected now."""
+    session = book(connected_peer, participant, starts_in=timedelta(days=2))
+    run_until_quiet()
+    services.session_set_manual_link(
+        session=session, by=connected_peer, link="https://whereby.com/room-9d2f"
+    )
+    connection_disconnect(peer=connected_peer)
+    connect(connected_peer, emulator, BASIC)
+    if cleared == "before the removal ran":
+        services.session_set_manual_link(session=session, by=connected_peer, link="")
+        run_until_quiet()
+    else:
+        run_until_quiet()
+        services.session_set_manual_link(session=session, by=connected_peer, link="")
+        run_until_quiet()
+
+    old = ZoomMeeting.objects.get(
+        session=session, host_zoom_user_id=zoom_user(emulator, LICENSED)["id"]
+    )
+    assert old.left_on_old_account_at is not None
+    assert "delete it there" in old.removal_failed
+    [new] = ZoomMeeting.objects.filter(session=session, removed_at__isnull=True)
+    assert new.host_zoom_user_id == zoom_user(emulator, BASIC)["id"]
+    session.refresh_from_db()
+    assert session.provisioning == SupportSession.Provisioning.IDLE
