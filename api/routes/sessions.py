@@ -19,6 +19,7 @@ from api.routes.common import answers, peer_viewer, viewer
 from api.routes.people import requestable_peers
 from api.schemas import (
     CallOffIn,
+    CallOffNoteOut,
     Id,
     JoinInfoOut,
     JoinOut,
@@ -40,7 +41,13 @@ from api.schemas import (
 from scheduling import moves, services
 from scheduling.join import JoinRefused, join_target, standing_refusal
 from scheduling.models import MoveAsk, SupportSession
-from scheduling.selectors import link_state, past_sessions, sessions_for, upcoming_sessions
+from scheduling.selectors import (
+    call_off_note,
+    link_state,
+    past_sessions,
+    sessions_for,
+    upcoming_sessions,
+)
 from scheduling.wording import link_words
 
 router = Router(tags=["sessions"])
@@ -87,6 +94,11 @@ def session_detail_out(session: SupportSession, user: User) -> SessionDetailOut:
         private_note=session.private_note if is_peer else None,
         warning=(state.warning or None) if is_peer else None,
         move_ask=_ask_out(ask) if (ask := moves.pending_move_ask(session)) else None,
+        call_off_note=(
+            CallOffNoteOut(text=note.text, by_you=note.by_you, author=note.author)
+            if (note := call_off_note(session, user))
+            else None
+        ),
     )
 
 
