@@ -203,6 +203,12 @@ class JoinInfoOut(Schema):
     is_open: bool
 
 
+class CallOffNoteOut(Schema):
+    text: str = Field(description="The optional word that came with the cancel or decline.")
+    by_you: bool = Field(description="Whether the viewer wrote it.")
+    author: str = Field(description="Who wrote it (empty once their account is gone).")
+
+
 class SessionDetailOut(SessionOut):
     join: JoinInfoOut | None = Field(description="For a confirmed session.")
     private_note: str | None = Field(description="The peer's own note; null for the participant.")
@@ -212,6 +218,9 @@ class SessionDetailOut(SessionOut):
     )
     move_ask: MoveAskOut | None = Field(
         None, description="The participant's pending ask to move it, if any (the peer answers)."
+    )
+    call_off_note: CallOffNoteOut | None = Field(
+        None, description="For a declined or cancelled session: the note that came with it."
     )
 
 

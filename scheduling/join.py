@@ -88,7 +88,7 @@ def join_target(session: SupportSession, viewer: User, now: datetime | None = No
             code="no_link_yet",
             may_pass=True,
         )
-    fresh = _check_in_zoom(session, meeting)
+    fresh = _check_in_zoom(session, meeting, by_host=viewer.pk == session.peer_id)
     if viewer.pk == session.peer_id:
         start_url = fresh.get("start_url") if fresh else None
         return str(start_url) if start_url else meeting.join_url
@@ -127,7 +127,9 @@ def leaving_for(session: SupportSession, viewer: User, target: str) -> str | Non
     return urlsplit(target).hostname if target == session.manual_link else None
 
 
-def _check_in_zoom(session: SupportSession, meeting: ZoomMeeting) -> dict[str, Any] | None:
+def _check_in_zoom(
+    session: SupportSession, meeting: ZoomMeeting, *, by_host: bool
+) -> dict[str, Any] | None:
     """The meeting as Zoom has it now: a fresh host start URL (its ZAK lasts only 2 hours,
     zoom-api.md §2), and a check that the host has not deleted it inside Zoom. None when Zoom
     cannot be asked: joining then falls back to the stored join URL. A meeting on another Zoom
@@ -143,8 +145,9 @@ def _check_in_zoom(session: SupportSession, meeting: ZoomMeeting) -> dict[str, A
         return call_zoom(connection.pk, lambda api: api.get_meeting(zoom_meeting_id))
     except ZoomNotFound:
         meeting_gone(zoom_meeting_id, host_zoom_user_id=meeting.host_zoom_user_id)
+        who = "You deleted" if by_host else f"{session.peer.display_name} deleted"
         raise JoinRefused(
-            "The host deleted this Zoom meeting in Zoom. Peerakeet is preparing a new one: "
+            f"{who} this Zoom meeting in Zoom. Peerakeet is preparing a new one: "
             "reload this page in a minute.",
             code="meeting_deleted_in_zoom",
             may_pass=True,

@@ -19,6 +19,7 @@ from api.routes.common import answers, peer_viewer, viewer
 from api.routes.people import requestable_peers
 from api.schemas import (
     CallOffIn,
+    CallOffNoteOut,
     Id,
     JoinInfoOut,
     JoinOut,
@@ -38,9 +39,15 @@ from api.schemas import (
     utc,
 )
 from scheduling import moves, services
-from scheduling.join import JoinRefused, join_target
+from scheduling.join import JoinRefused, join_target, standing_refusal
 from scheduling.models import MoveAsk, SupportSession
-from scheduling.selectors import link_state, past_sessions, sessions_for, upcoming_sessions
+from scheduling.selectors import (
+    call_off_note,
+    link_state,
+    past_sessions,
+    sessions_for,
+    upcoming_sessions,
+)
 from scheduling.wording import link_words
 
 router = Router(tags=["sessions"])
@@ -82,11 +89,16 @@ def session_detail_out(session: SupportSession, user: User) -> SessionDetailOut:
     state = link_state(session)
     return SessionDetailOut(
         **_common(session, user),
-        join=_join_info(session),
+        join=_join_info(session, user),
         # The private note never reaches the participant (scheduling.models).
         private_note=session.private_note if is_peer else None,
         warning=(state.warning or None) if is_peer else None,
         move_ask=_ask_out(ask) if (ask := moves.pending_move_ask(session)) else None,
+        call_off_note=(
+            CallOffNoteOut(text=note.text, by_you=note.by_you, author=note.author)
+            if (note := call_off_note(session, user))
+            else None
+        ),
     )
 
 
@@ -103,10 +115,13 @@ def _ask_out(ask: MoveAsk) -> MoveAskOut:
     )
 
 
-def _join_info(session: SupportSession) -> JoinInfoOut | None:
+def _join_info(session: SupportSession, viewer: User) -> JoinInfoOut | None:
     """The join information the session stores (the guide: "so the peer and participant can use
-    it from their session views"). Never the host's start URL: that comes from /join."""
-    if session.status != SessionStatus.CONFIRMED:
+    it from their session views"). Never the host's start URL: that comes from /join. None where
+    Join itself would refuse whatever the time (scheduling.join.standing_refusal: not confirmed,
+    the peer no longer hosting, the participant's address not confirmed), as the session page's
+    meeting ID and passcode are."""
+    if standing_refusal(session, viewer):
         return None
     url, passcode = session.manual_link or None, None
     meeting = link_state(session).meeting

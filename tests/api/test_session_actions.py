@@ -216,6 +216,11 @@ def test_it_keeps_the_cancellers_note_for_the_other_person(as_participant, peer,
 
     assert response.status_code == 200
     assert SupportSession.objects.get(pk=session.pk).call_off_reason == "Got a cold."
+    # Each of the two reads it in the session's detail, as the session page shows it.
+    mine = as_participant.get(f"/sessions/{session.pk}").json()["call_off_note"]
+    theirs = client_for(peer).get(f"/sessions/{session.pk}").json()["call_off_note"]
+    assert mine == {"text": "Got a cold.", "by_you": True, "author": participant.display_name}
+    assert theirs == {"text": "Got a cold.", "by_you": False, "author": participant.display_name}
 
 
 def test_it_keeps_the_decliners_note(as_peer, peer, participant):

@@ -95,6 +95,10 @@ def test_every_page_links_the_manifest_and_the_touch_icon(client: Client):
 
     assert 'rel="manifest" href="/manifest.webmanifest"' in page
     assert 'rel="apple-touch-icon"' in page
+    # One favicon (the logo), and the bar colour the manifest names.
+    assert page.count('rel="icon"') == 1
+    theme = client.get("/manifest.webmanifest").json()["theme_color"]
+    assert f'<meta name="theme-color" content="{theme}">' in page
 
 
 def test_the_csp_lets_only_this_site_be_a_worker_or_a_manifest(client: Client):

@@ -122,9 +122,23 @@ def test_joining_notices_a_meeting_deleted_in_zoom(client, connected_peer, parti
     run_until_quiet()
 
     assert response.status_code == 409
-    assert "deleted this Zoom meeting" in response.text
+    assert f"{connected_peer.display_name} deleted this Zoom meeting in Zoom" in response.text
     assert (
         SupportSession.objects.get(pk=session.pk).meetings.filter(removed_at__isnull=True).count()
         == 1
     )
     assert client.get(reverse("scheduling:join", args=[session.pk])).status_code == 302
+
+
+def test_the_peer_reads_that_they_deleted_the_meeting_in_zoom(
+    client, connected_peer, participant, emulator
+):
+    session = book(connected_peer, participant, starts_in=timedelta(minutes=5))
+    run_until_quiet()
+    emulator.delete_meeting_in_zoom(emulator.meetings()[0]["id"])
+    client.force_login(connected_peer)
+
+    response = client.get(reverse("scheduling:join", args=[session.pk]))
+
+    assert response.status_code == 409
+    assert "You deleted this Zoom meeting in Zoom" in response.text

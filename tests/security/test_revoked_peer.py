@@ -176,3 +176,18 @@ def test_the_web_refuses_a_participant_disconnect_from_both_methods(client, part
 
     assert client.get(reverse("zoom:disconnect")).status_code == 403
     assert client.post(reverse("zoom:disconnect")).status_code == 403
+
+
+def test_the_api_gives_no_join_link_or_passcode_for_a_revoked_peers_session(revoked, participant):
+    """As Join and the session page: the meeting lives on in the peer's Zoom account, and
+    nobody meets them through Peerakeet any more."""
+    _, confirmed, _, peer_api = revoked
+    linked = SupportSession.objects.get(pk=confirmed.pk)
+    linked.manual_link = "https://whereby.com/room-7c1e"  # stored before the revocation
+    linked.save(update_fields=["manual_link_encrypted", "has_manual_link"])
+
+    for api in (client_for(participant), peer_api):
+        detail = api.get(f"/sessions/{confirmed.pk}")
+        assert detail.status_code == 200
+        assert detail.json()["status"] == "confirmed"
+        assert detail.json()["join"] is None
