@@ -11,22 +11,19 @@ from playwright.sync_api import Browser, expect
 
 from scheduling.models import SupportSession
 from tests.diary import FROZEN_NOW
-from tests.guide.walk import assert_accessible, fits_the_screen, pill, shot, sign_in
+from tests.guide.walk import (
+    assert_accessible,
+    fits_the_screen,
+    open_page,
+    pill,
+    shot,
+)
 from tests.worker import run_until_quiet
 from tests.zoom_support import connect
 from zoom.models import ZoomConnection
 from zoom_emulator.testing import EmulatorControl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-
-
-def open_page(browser: Browser, live_server, person, width: str):
-    w, h = WIDTHS[width]
-    context = browser.new_context(viewport={"width": w, "height": h}, is_mobile=width == "phone")
-    page = context.new_page()
-    sign_in(page, live_server, person.email)
-    return context, page
 
 
 def status_of(session: SupportSession) -> str:

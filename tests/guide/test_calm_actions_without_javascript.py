@@ -12,13 +12,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from scheduling.models import SupportSession
 from tests.diary import FROZEN_NOW
-from tests.guide.walk import assert_accessible, fits_the_screen, pill, shot, sign_in
+from tests.guide.walk import WIDTHS, assert_accessible, fits_the_screen, pill, shot, sign_in
 from tests.zoom_support import connect
 from zoom.models import ZoomConnection
 from zoom_emulator.testing import EmulatorControl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 def without_javascript(

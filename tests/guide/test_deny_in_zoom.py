@@ -6,13 +6,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.guide.walk import assert_accessible, pill, shot, sign_in
+from tests.guide.walk import WIDTHS, assert_accessible, pill, shot, sign_in
 from tests.zoom_support import LICENSED
 from zoom.models import ZoomConnection
 from zoom_emulator.testing import EmulatorControl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 from scheduling import services
 from tests.diary import FROZEN_NOW
 from tests.guide.walk import (
+    WIDTHS,
     assert_accessible,
     fits_the_screen,
     minutes_from_now,
@@ -32,7 +33,6 @@ from zoom_emulator.testing import EmulatorControl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 GUIDE = "Make sure the session is confirmed and the join window has opened."
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
 def open_the_session(page: Page, with_name: str) -> None:

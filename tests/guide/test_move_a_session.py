@@ -11,23 +11,20 @@ from playwright.sync_api import Browser, expect
 
 from scheduling.models import MoveAsk, SupportSession
 from tests.diary import FROZEN_NOW
-from tests.guide.walk import assert_accessible, eventually, fits_the_screen, shot, sign_in
+from tests.guide.walk import (
+    assert_accessible,
+    eventually,
+    fits_the_screen,
+    open_page,
+    shot,
+)
 from tests.worker import run_until_quiet
 from tests.zoom_support import connect
 from zoom_emulator.testing import EmulatorControl
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 # Wednesday 9 December, 2:00 PM in New York (Sam Lee's zone) = 1:00 PM for the peer in Chicago.
 NEW_TIME = datetime(2026, 12, 9, 19, 0, tzinfo=UTC)
-
-
-def open_page(browser: Browser, live_server, person, width: str):
-    w, h = WIDTHS[width]
-    context = browser.new_context(viewport={"width": w, "height": h}, is_mobile=width == "phone")
-    page = context.new_page()
-    sign_in(page, live_server, person.email)
-    return context, page
 
 
 def suffix(width: str) -> str:

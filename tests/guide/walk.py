@@ -47,6 +47,18 @@ def sign_in(page: Page, live_server: Any, email: str) -> None:
     expect(page.get_by_role("heading", name="Schedule", exact=True)).to_be_visible()
 
 
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}  # the widths every page is walked at
+
+
+def open_page(browser: Any, live_server: Any, person: Any, width: str) -> tuple[Any, Page]:
+    """A new browser context at ``width`` ("desktop" or "phone"), signed in as ``person``."""
+    w, h = WIDTHS[width]
+    context = browser.new_context(viewport={"width": w, "height": h}, is_mobile=width == "phone")
+    page = context.new_page()
+    sign_in(page, live_server, person.email)
+    return context, page
+
+
 def sign_out(page: Page) -> None:
     """Sign out and wait to land on the sign-in page: pwa.js first lets go of this browser's
     push subscription, so the form is posted a moment after the click."""
