@@ -31,7 +31,7 @@ from push.receivers import KEEP_ENDPOINT
 from push.selectors import push_devices
 from push.services import push_subscription_remove_endpoint
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "accounts.backends.ModelBackend"
 
 
 @require_http_methods(["GET", "POST"])

@@ -275,7 +275,7 @@ def session_cookie(user: Any) -> dict[str, str]:
     from django.test import Client
 
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="accounts.backends.ModelBackend")
     csrf = secrets.token_hex(16)  # 32 characters: Django accepts the unmasked secret
     return {"sessionid": client.cookies["sessionid"].value, "csrftoken": csrf}
 

@@ -97,7 +97,7 @@ def in_process(user, path: str, renders: int = 50) -> tuple[float, int]:
     from django.test import Client
 
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="accounts.backends.ModelBackend")
     made = statements(client, path)
     times = []
     for _ in range(renders):

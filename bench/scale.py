@@ -130,7 +130,7 @@ def own_statements(user, path: str) -> int:
     with override_settings(ROOT_URLCONF="bench.urls"):
         client = Client()
         if path != "/healthz":  # asked by load balancers, without a session
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            client.force_login(user, backend="accounts.backends.ModelBackend")
         return statements(client, path)
 
 

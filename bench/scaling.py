@@ -93,7 +93,7 @@ def main() -> int:
 
         peers, participants = make_people(1, 20, prefix="scale")
         client = Client()
-        client.force_login(peers[0], backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(peers[0], backend="accounts.backends.ModelBackend")
         results = {}
         have = 0
         for size in SIZES:

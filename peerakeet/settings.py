@@ -18,6 +18,7 @@ from csp.constants import NONE, SELF
 from peerakeet.lib.env import envbool, envint, envlist, envsecret, envstr, local_secret
 from peerakeet.lib.meeting_links import DEFAULT_HOSTS as MEETING_SERVICE_HOSTS
 from peerakeet.lib.push_endpoints import DEFAULT_HOSTS as PUSH_SERVICE_HOSTS
+from peerakeet.lib.redis_cache import caches_for
 from peerakeet.lib.vapid import new_private_key, public_key_of
 from zoom import scopes as zoom_scopes
 
@@ -123,7 +124,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -176,20 +177,12 @@ ACCOUNT_EMAILS_PER_ADDRESS_PER_HOUR = envint("ACCOUNT_EMAILS_PER_ADDRESS_PER_HOU
 REDIS_URL = envsecret("REDIS_URL")  # secret: it may carry Redis's password
 WEB_PROCESSES = envint("WEB_PROCESSES", 1)
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": envstr("REDIS_KEY_PREFIX", "peerakeet"),
-            # A Redis that went away must cost a request milliseconds, not a worker: connect and
-            # answer timeouts short, and no retries (peerakeet/lib/shared_cache.py degrades).
-            "OPTIONS": {
-                "socket_connect_timeout": float(envstr("REDIS_CONNECT_TIMEOUT", "0.25")),
-                "socket_timeout": float(envstr("REDIS_TIMEOUT", "0.5")),
-                "retry_on_timeout": False,
-            },
-        }
-    }
+    CACHES = caches_for(
+        REDIS_URL,
+        key_prefix=envstr("REDIS_KEY_PREFIX", "peerakeet"),
+        connect_timeout=float(envstr("REDIS_CONNECT_TIMEOUT", "0.25")),
+        timeout=float(envstr("REDIS_TIMEOUT", "0.5")),
+    )
     SESSION_ENGINE = "peerakeet.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -18,6 +18,7 @@ import redis
 from django.core.cache import cache
 
 from peerakeet.lib import shared_cache
+from peerakeet.lib.redis_cache import caches_for
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -32,25 +33,9 @@ def _fresh_shared_cache() -> None:
         cache.clear()
 
 
-def redis_caches(url: str) -> dict[str, Any]:
-    """What settings.py builds from REDIS_URL (the same options: short timeouts)."""
-    return {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "peerakeet",
-            "OPTIONS": {
-                "socket_connect_timeout": 0.25,
-                "socket_timeout": 0.5,
-                "retry_on_timeout": False,
-            },
-        }
-    }
-
-
 def use_redis(settings: Any, url: str) -> None:
     settings.REDIS_URL = url
-    settings.CACHES = redis_caches(url)
+    settings.CACHES = caches_for(url)
     settings.SESSION_ENGINE = "peerakeet.sessions"
     shared_cache.forget_health()
 

@@ -282,7 +282,7 @@ def test_with_redis_the_status_pill_reads_the_user_and_one_statement(with_redis,
 
     connect(peer, emulator)
     browser = Client()
-    browser.force_login(peer, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(peer, backend="accounts.backends.ModelBackend")
     browser.get("/integrations/zoom/status/")
 
     with CaptureQueriesContext(connection) as queries:
@@ -297,7 +297,7 @@ def test_with_redis_the_status_pill_reads_the_user_and_one_statement(with_redis,
 
 def test_the_pill_still_refuses_someone_who_is_not_a_peer(either_cache, participant):
     browser = Client()
-    browser.force_login(participant, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(participant, backend="accounts.backends.ModelBackend")
 
     assert browser.get("/integrations/zoom/status/").status_code == 403
 
@@ -350,5 +350,17 @@ def test_redis_url_makes_redis_the_cache_and_sessions_cached_db():
         "django.core.cache.backends.locmem.LocMemCache django.contrib.sessions.backends.db"
     )
     assert configured(REDIS_URL="redis://127.0.0.1:6379/15") == (
-        "django.core.cache.backends.redis.RedisCache peerakeet.sessions"
+        "peerakeet.lib.redis_cache.RedisCache peerakeet.sessions"
     )
+
+
+def test_one_redis_client_serves_every_cache_call(with_redis):
+    from django.core.cache import cache
+
+    clients: Any = cache._cache  # type: ignore[attr-defined]
+    client = clients.get_client("a")
+
+    assert clients.get_client("b", write=True) is client
+    cache.set("one-client", {"n": 1}, 30)
+    assert cache.get("one-client") == {"n": 1}
+    assert raw_redis().exists("peerakeet:1:one-client")

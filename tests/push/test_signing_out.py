@@ -28,7 +28,7 @@ NEW_PASSWORD = "a completely new passphrase 42"
 
 def signed_in(person) -> Client:
     browser = Client()
-    browser.force_login(person, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(person, backend="accounts.backends.ModelBackend")
     return browser
 
 
