@@ -6,7 +6,11 @@ running a task, and runs up to N of them at once in threads:
 
 - one dispatcher thread claims tasks exactly as ``db_worker`` does (the backend's own
   ``get_locked()``: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, then ``claim()``, in one
-  transaction), but only while a slot is free, so a claimed task never waits for a thread;
+  transaction). It claims the next task while every slot is still busy, and holds that one task
+  until a slot frees: the claim's round trips then overlap the running tasks' wait on Zoom
+  instead of sitting between one task and the next on a slot (docs/benchmarks.md §7). At most
+  one task per worker waits like this; on a stop it is put back in the queue unstarted, and a
+  killed worker's is re-queued by the sweep like any task it was running;
 - each claimed task runs on a pool thread through ``db_worker``'s own ``Worker.run_task`` (the
   same signals, the same success and failure records), with its own database connection.
 
@@ -31,6 +35,7 @@ from typing import Any
 
 from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
+from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
@@ -96,22 +101,26 @@ class ConcurrentWorker:
     def run(self) -> None:
         log.info("Worker %s: %d slot(s)", self.worker_id, self.concurrency)
         pause = max(self.interval, 0.01)
+        waiting: DBTaskResult | None = None  # claimed ahead, for the next slot that frees
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="task-slot") as pool:
             while not self.stopping.is_set():
+                if waiting is None:
+                    finished_before = self.done
+                    waiting = self._claim()
+                    if waiting is None:
+                        if self.batch and self._quiet_since(finished_before):
+                            break
+                        close_old_connections()
+                        self.stopping.wait(pause)
+                        continue
                 if not self._free.acquire(timeout=pause):
-                    continue  # every slot busy: look again (and at the stop flag)
-                finished_before = self.done
-                task = self._claim()
-                if task is None:
-                    self._free.release()
-                    if self.batch and self._quiet_since(finished_before):
-                        break
-                    close_old_connections()
-                    self.stopping.wait(pause)
-                    continue
+                    continue  # every slot busy: the claimed task waits (and the stop flag)
                 with self._lock:
                     self._busy += 1
-                pool.submit(self._execute, task)
+                pool.submit(self._execute, waiting)
+                waiting = None
+            if waiting is not None:
+                self._put_back(waiting)
         connection.close()
 
     @property
@@ -140,6 +149,12 @@ class ConcurrentWorker:
                     raise
                 task = None  # SQLite busy: try again
         return task
+
+    def _put_back(self, task: DBTaskResult) -> None:
+        """A task claimed ahead that no slot started: queued again as it was, for any worker."""
+        DBTaskResult.objects.filter(pk=task.pk, status=TaskResultStatus.RUNNING).update(
+            status=TaskResultStatus.READY, started_at=None
+        )
 
     def _execute(self, task: DBTaskResult) -> None:
         try:

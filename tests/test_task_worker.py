@@ -96,6 +96,50 @@ def test_sigterm_lets_running_tasks_finish(participant, connected_peer, emulator
     assert ZoomMeeting.objects.count() == len(sessions)
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_worker_claims_one_task_ahead_and_puts_it_back_on_a_stop(
+    participant, connected_peer, emulator
+):
+    emulator.set_latency("create_meeting", ms=3000)
+    sessions = [
+        book(connected_peer, participant, starts_in=timedelta(days=1, hours=h)) for h in range(4)
+    ]
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "task_worker", "--concurrency", "1", "--interval", "0.05"],
+        cwd=ROOT,
+        env=_worker_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while provisioning("RUNNING") < 2:  # one on the slot, one claimed for when it frees
+            assert time.monotonic() < deadline, "the worker never claimed ahead"
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert provisioning("RUNNING") == 2  # no more than one ahead
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, err.decode()[-2000:]
+    # The running create finished; the task claimed ahead is back in the queue, unstarted.
+    assert (provisioning("RUNNING"), provisioning("SUCCESSFUL"), provisioning("READY")) == (0, 1, 3)
+    assert not DBTaskResult.objects.filter(status="READY", started_at__isnull=False).exists()
+    assert ZoomMeeting.objects.count() == len(emulator.meetings()) == 1
+    emulator.set_latency("create_meeting", ms=0)
+    run_until_quiet()
+    assert ZoomMeeting.objects.filter(removed_at__isnull=True).count() == len(sessions)
+
+
+def provisioning(status: str) -> int:
+    return DBTaskResult.objects.filter(
+        status=status, task_path__endswith="provision_meeting"
+    ).count()
+
+
 def running() -> bool:
     return DBTaskResult.objects.filter(
         status="RUNNING", task_path__endswith="provision_meeting"
