@@ -140,18 +140,26 @@ def queue_session_event(
     recipients: Iterable[User],
     *,
     sequence: int | None = None,
+    context: dict[str, object] | None = None,
 ) -> int:
     """Queue ``kind`` about ``session`` for each recipient who wants it, by email and push.
     ``sequence``: the session's calendar sequence when the event happened (default: now).
+    ``context``: what the email says that was decided now (``Notification.context``).
     Returns how many emails were queued. A deactivated account is told nothing (the rule is
     where each channel writes: ``queue_session_emails`` and ``push.outbox.queue_push``)."""
     sequence = session.calendar_sequence if sequence is None else sequence
+    recipients = list(recipients)
     push_session_event(session, kind, recipients, sequence=sequence)
-    return queue_session_emails(session, kind, recipients, sequence=sequence)
+    return queue_session_emails(session, kind, recipients, sequence=sequence, context=context)
 
 
 def queue_session_emails(
-    session: SupportSession, kind: str, recipients: Iterable[User], *, sequence: int
+    session: SupportSession,
+    kind: str,
+    recipients: Iterable[User],
+    *,
+    sequence: int,
+    context: dict[str, object] | None = None,
 ) -> int:
     """The emails of ``queue_session_event``: how many were queued.
 
@@ -176,6 +184,7 @@ def queue_session_emails(
             session=session,
             kind=kind,
             sequence=sequence,
+            context=context or {},
         )
         for key, person in wanted.items()
         if key not in done
@@ -192,7 +201,7 @@ def queue_session_emails(
             notification, new = Notification.objects.get_or_create(
                 dedupe_key=row.dedupe_key,
                 defaults={"recipient": row.recipient, "session": session, "kind": kind,
-                          "sequence": row.sequence},
+                          "sequence": row.sequence, "context": row.context},
             )  # fmt: skip
             if new:
                 created.append(notification)
@@ -389,7 +398,7 @@ def _still_due(reminder: Notification) -> bool:
 def build_email(notification: Notification) -> EmailMultiAlternatives:
     person = notification.recipient
     session = notification.session
-    context = {
+    context: dict[str, object] = {
         "person": person,
         "session": session,
         "kind": notification.kind,
@@ -403,12 +412,12 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         "move_ask": MoveAsk.objects.filter(session=session, pk=notification.sequence).first()
         if notification.kind in MOVE_ASK_KINDS
         else None,
+        **_decided_then(notification),
     }
+    subject = SUBJECTS[Kind(notification.kind)]
     with timezone.override(person.time_zone):
         body = render_to_string(f"scheduling/email/{notification.kind}.txt", context)
-    message = EmailMultiAlternatives(
-        subject=SUBJECTS[Kind(notification.kind)], body=body, to=[person.email]
-    )
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[person.email])
     if session is not None and notification.kind in WITH_CALENDAR:
         method = "CANCEL" if notification.kind == Kind.CANCELLED else "REQUEST"
         message.attach(
@@ -417,6 +426,19 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
             f"text/calendar; method={method}; charset=utf-8",
         )
     return message
+
+
+def _decided_then(notification: Notification) -> dict[str, object]:
+    """What the email says that was decided when the event happened, not when it is sent: a
+    decline says "no longer hosting" only if the end of the peer's hosting declined it
+    (scheduling.services._decline), whatever happened to the certification since."""
+    session = notification.session
+    if notification.kind != Kind.DECLINED or session is None:
+        return {}
+    if "hosting_ended" not in notification.context:
+        # Queued before declines carried it (this release): decided at sending, as it was.
+        return {"hosting_ended": not session.peer.is_certified_peer}
+    return {"hosting_ended": bool(notification.context["hosting_ended"])}
 
 
 def _other_party(session: SupportSession, person: User) -> User:
