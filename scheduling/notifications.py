@@ -66,6 +66,8 @@ SUBJECTS = {
     Kind.RESCHEDULED: "A peer support session has moved",
     Kind.MOVE_ASKED: "A participant asked to move a session",
     Kind.MOVE_DECLINED: "Your session keeps its time",
+    # Not a preference's: it is about a session the person still has (queue_host_revoked).
+    Kind.HOST_REVOKED: "About your upcoming peer support session",
     Kind.LINK_READY: "Your session's meeting link is ready",
     Kind.LINK_CHANGED: "Your session's meeting link changed",
     Kind.ZOOM_BROKEN: "Action needed: reconnect Zoom to Peerakeet",
@@ -322,6 +324,50 @@ def queue_peer_alert(
     return created
 
 
+def queue_host_revoked(*, peer: User, sessions: Iterable[SupportSession], event: int) -> int:
+    """The peer's certification was revoked (accounts.services.certification_revoke, in its
+    transaction): one email to each participant of the confirmed ``sessions`` to hand over,
+    listing theirs. Keyed by ``event`` (the revoked certification), so each participant is told
+    once per revocation; retried like every email here if the mail server fails. A deactivated
+    account is told nothing. It goes whatever the email preferences say: it is about a session
+    the person still has, like an account email. Returns how many were queued."""
+    theirs: dict[User, list[int]] = {}
+    for session in sessions:
+        theirs.setdefault(session.participant, []).append(session.pk)
+    queued = []
+    for person, session_ids in theirs.items():
+        if not person.is_active:
+            continue
+        notification, created = Notification.objects.get_or_create(
+            dedupe_key=f"host_revoked:{event}:{person.pk}",
+            defaults={
+                "recipient": person,
+                "kind": Kind.HOST_REVOKED,
+                "context": {"peer_id": peer.pk, "session_ids": session_ids},
+            },
+        )
+        if created:
+            queued.append(notification.pk)
+    if queued:
+        send_notifications.enqueue(queued)
+    return len(queued)
+
+
+def _to_hand_over(notification: Notification) -> list[SupportSession]:
+    """The sessions a "host revoked" email lists, as they are when it is sent: those still
+    confirmed with the former peer and not ended. One cancelled or handed over meanwhile is
+    left out (the email says each listed one is not cancelled and waits for a new peer)."""
+    return list(
+        SupportSession.objects.filter(
+            pk__in=notification.context["session_ids"],
+            peer_id=notification.context["peer_id"],
+            participant_id=notification.recipient_id,
+            status=SupportSession.Status.CONFIRMED,
+            ends_at__gt=timezone.now(),
+        ).order_by("starts_at")
+    )
+
+
 def both(session: SupportSession) -> list[User]:
     return [session.participant, session.peer]
 
@@ -370,6 +416,8 @@ def send(notification_id: int) -> str:
             return "account deactivated: not sent"
         if notification.kind in REMINDERS and not _still_due(notification):
             return "reminder no longer due: not sent"
+        if notification.kind == Kind.HOST_REVOKED and not _to_hand_over(notification):
+            return "nothing left to hand over: not sent"
         notification.attempts += 1
         notification.save(update_fields=["attempts"])
     build_email(notification).send()
@@ -415,6 +463,11 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         **_decided_then(notification),
     }
     subject = SUBJECTS[Kind(notification.kind)]
+    if notification.kind == Kind.HOST_REVOKED:
+        sessions = _to_hand_over(notification)
+        peer = User.objects.get(pk=notification.context["peer_id"])  # kept: sessions protect it
+        context |= {"sessions": sessions, "peer_name": peer.display_name}
+        subject += "s" if len(sessions) > 1 else ""
     with timezone.override(person.time_zone):
         body = render_to_string(f"scheduling/email/{notification.kind}.txt", context)
     message = EmailMultiAlternatives(subject=subject, body=body, to=[person.email])
