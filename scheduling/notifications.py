@@ -48,6 +48,7 @@ PREFERENCE = {
     Kind.RESCHEDULED: "email_session_changes",
     Kind.MOVE_ASKED: "email_session_changes",
     Kind.MOVE_DECLINED: "email_session_changes",
+    Kind.MOVE_WITHDRAWN: "email_session_changes",
     Kind.LINK_READY: "email_meeting_links",
     Kind.LINK_CHANGED: "email_meeting_links",
     Kind.ZOOM_BROKEN: "email_zoom_problems",
@@ -66,6 +67,7 @@ SUBJECTS = {
     Kind.RESCHEDULED: "A peer support session has moved",
     Kind.MOVE_ASKED: "A participant asked to move a session",
     Kind.MOVE_DECLINED: "Your session keeps its time",
+    Kind.MOVE_WITHDRAWN: "An ask to move a session was withdrawn",
     # Not a preference's: it is about a session the person still has (queue_host_revoked).
     Kind.HOST_REVOKED: "About your upcoming peer support session",
     Kind.LINK_READY: "Your session's meeting link is ready",
@@ -77,7 +79,7 @@ SUBJECTS = {
     Kind.REMINDER_HOUR: "Reminder: your peer support session starts within the hour",
     Kind.REMINDER_JOIN: "Your peer support session is about to start: join now",
 }
-MOVE_ASK_KINDS = {Kind.MOVE_ASKED, Kind.MOVE_DECLINED}
+MOVE_ASK_KINDS = {Kind.MOVE_ASKED, Kind.MOVE_DECLINED, Kind.MOVE_WITHDRAWN}
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED}
 # A new Zoom meeting is usually ready in seconds: its "confirmed" email waits this long for it,
 # so people get one email with both, instead of two a few seconds apart.
@@ -105,6 +107,10 @@ PUSH_WORDS = {
     Kind.MOVE_DECLINED: (
         "Session keeps its time",
         "Your ask to move a peer support session was declined. Open Peerakeet to see it.",
+    ),
+    Kind.MOVE_WITHDRAWN: (
+        "Ask to move withdrawn",
+        "A participant withdrew their ask to move a peer support session. It keeps its time.",
     ),
     Kind.LINK_READY: (
         "Meeting link ready",
