@@ -101,8 +101,8 @@ class UserAdmin(DjangoUserAdmin):
                 request,
                 f"Revoked {user.email}: {done.requests_declined} open request(s) declined, "
                 f"{done.sessions_to_hand_over} confirmed session(s) to hand over (Sessions, "
-                f'"Needs a new peer"), {done.participants_told} participant(s) told, signed out '
-                f"everywhere; {zoom}.",
+                f'"Needs a new peer"), an email queued for {done.participants_to_tell} '
+                f"participant(s), signed out everywhere; {zoom}.",
                 messages.SUCCESS,
             )
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -17,12 +15,11 @@ from accounts.models import AccountEvent, PeerCertification, User, validate_disp
 from accounts.verification import send_account_email, verification_link
 from api.tokens import tokens_revoke_all
 from push.services import push_subscriptions_end
-from scheduling.models import SupportSession
+from scheduling.notifications import queue_host_revoked
 from scheduling.services import peer_hosting_end
 from zoom.services import connection_disconnect
 
 HOUR = 3600
-log = logging.getLogger(__name__)
 
 
 def _emails_allowed(kind: str, email: str) -> bool:
@@ -155,7 +152,7 @@ class Revocation:
     revoked: int = 0
     requests_declined: int = 0
     sessions_to_hand_over: int = 0
-    participants_told: int = 0
+    participants_to_tell: int = 0  # their emails are queued, not sent yet
     tokens_revoked: int = 0
     zoom_disconnected: bool = False
 
@@ -164,21 +161,28 @@ def certification_revoke(*, user: User, by: User | None, note: str = "") -> Revo
     """The one way a peer stops being a peer (admin action, ``manage.py revoke_certification``).
 
     In one transaction: the certification ends, every open request to the peer is declined (each
-    participant gets a kind email), every web session and API token of the peer ends, and the
-    audit trail says who did it and what followed. The participants of confirmed sessions that
-    have not ended are emailed once it is committed; the sessions stay confirmed for
-    support to hand over (admin: Sessions, "Needs a new peer"). Then the Zoom connection ends
-    and the grant is revoked at Zoom (a network call: outside the transaction). Revoking a
+    participant gets a kind email), each participant of confirmed sessions that have not ended
+    gets one email queued saying so (the sessions stay confirmed for support to hand over, admin:
+    Sessions, "Needs a new peer"), every web session and API token of the peer ends, and the
+    audit trail says who did it and what followed. The emails are sent by the worker, retried if
+    the mail server fails, and written only if the revocation commits. Then the Zoom connection
+    ends and the grant is revoked at Zoom (a network call: outside the transaction). Revoking a
     certification that is not active changes nothing and tells nobody.
     """
     with transaction.atomic():
-        revoked = PeerCertification.objects.filter(user=user, revoked_at__isnull=True).update(
+        active = list(
+            PeerCertification.objects.select_for_update()
+            .filter(user=user, revoked_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        revoked = PeerCertification.objects.filter(pk__in=active).update(
             revoked_at=timezone.now(), revoked_by=by
         )
         user.__dict__.pop("_is_certified_peer", None)
         if not revoked:
             return Revocation()
         ended = peer_hosting_end(peer=user)
+        to_tell = queue_host_revoked(peer=user, sessions=ended.to_hand_over, event=min(active))
         tokens = sign_out_everywhere(user=user)
         actor = _actor(by)
         AccountEvent.objects.create(
@@ -196,38 +200,14 @@ def certification_revoke(*, user: User, by: User | None, note: str = "") -> Revo
             ),
         )
     disconnected = connection_disconnect(peer=user, revoked_by=actor)
-    told = _tell_participants(user, ended.to_hand_over)
     return Revocation(
         revoked=revoked,
         requests_declined=len(ended.declined),
         sessions_to_hand_over=len(ended.to_hand_over),
-        participants_told=told,
+        participants_to_tell=to_tell,
         tokens_revoked=tokens,
         zoom_disconnected=disconnected,
     )
-
-
-def _tell_participants(peer: User, sessions: list[SupportSession]) -> int:
-    """One email per participant, listing their sessions with the peer (sent once: only a
-    revocation that ended an active certification gets here)."""
-    by_participant: dict[User, list[SupportSession]] = {}
-    for session in sessions:
-        by_participant.setdefault(session.participant, []).append(session)
-    told = 0
-    for participant, theirs in by_participant.items():
-        if not participant.is_active:
-            continue
-        try:
-            with timezone.override(participant.time_zone):
-                send_account_email(
-                    participant, "host_revoked", sessions=theirs, peer_name=peer.display_name
-                )
-        except (OSError, SMTPException) as exc:
-            # The revocation stands; support sees who was not told (admin message, log).
-            log.warning("Hand-over email to user %s failed: %s", participant.pk, type(exc).__name__)
-            continue
-        told += 1
-    return told
 
 
 def _actor(by: User | None) -> str:

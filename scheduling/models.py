@@ -353,6 +353,8 @@ class Notification(models.Model):
         REMINDER_JOIN = "reminder_join", "Reminder: join window open"
         MOVE_ASKED = "move_asked", "Asked to move a session"
         MOVE_DECLINED = "move_declined", "Move declined"
+        MOVE_WITHDRAWN = "move_withdrawn", "Ask to move withdrawn"
+        HOST_REVOKED = "host_revoked", "Your peer is no longer hosting"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -370,6 +372,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # What was decided when the event happened, for an email that may go out later (a mail server
+    # down for hours): a later change must not rewrite it (scheduling.notifications.build_email).
+    context = models.JSONField(default=dict, blank=True)
     # Said in that email instead of its own ("confirmed" with its "link ready"): never sent.
     folded_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="folded"

@@ -20,7 +20,7 @@ from scheduling.views import _back, _member_session, _user
 DONE = {
     "accept": "Session moved. Everyone has been told, and the link stays the same.",
     "decline": "Ask declined: the session keeps its time.",
-    "withdraw": "Ask withdrawn: the session keeps its time.",
+    "withdraw": "Ask withdrawn: the session keeps its time, and your peer is told.",
 }
 
 

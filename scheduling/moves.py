@@ -127,12 +127,17 @@ def move_ask_decline(*, ask: MoveAsk, by: User, reason: str = "") -> MoveAsk:
 
 
 def move_ask_withdraw(*, ask: MoveAsk, by: User) -> MoveAsk:
-    """The participant takes their ask back (to propose another time, or keep this one)."""
+    """The participant takes their ask back (to propose another time, or keep this one). The
+    peer is told as they were told of the ask (email and push), since it sat in their "Needs
+    your response": the email names the time no longer asked for, never the ask's note."""
     with transaction.atomic():
-        _, ask = _locked_ask(ask, by, peer_only=False)
+        session, ask = _locked_ask(ask, by, peer_only=False)
         if by.pk != ask.asked_by_id:
             raise SessionError("Only whoever asked can withdraw the ask.", code="forbidden")
         _decide(ask, by, State.WITHDRAWN)
+        notifications.queue_session_event(
+            session, Kind.MOVE_WITHDRAWN, [session.peer], sequence=ask.pk
+        )
     return ask
 
 

@@ -48,6 +48,7 @@ PREFERENCE = {
     Kind.RESCHEDULED: "email_session_changes",
     Kind.MOVE_ASKED: "email_session_changes",
     Kind.MOVE_DECLINED: "email_session_changes",
+    Kind.MOVE_WITHDRAWN: "email_session_changes",
     Kind.LINK_READY: "email_meeting_links",
     Kind.LINK_CHANGED: "email_meeting_links",
     Kind.ZOOM_BROKEN: "email_zoom_problems",
@@ -66,6 +67,9 @@ SUBJECTS = {
     Kind.RESCHEDULED: "A peer support session has moved",
     Kind.MOVE_ASKED: "A participant asked to move a session",
     Kind.MOVE_DECLINED: "Your session keeps its time",
+    Kind.MOVE_WITHDRAWN: "An ask to move a session was withdrawn",
+    # Not a preference's: it is about a session the person still has (queue_host_revoked).
+    Kind.HOST_REVOKED: "About your upcoming peer support session",
     Kind.LINK_READY: "Your session's meeting link is ready",
     Kind.LINK_CHANGED: "Your session's meeting link changed",
     Kind.ZOOM_BROKEN: "Action needed: reconnect Zoom to Peerakeet",
@@ -75,7 +79,7 @@ SUBJECTS = {
     Kind.REMINDER_HOUR: "Reminder: your peer support session starts within the hour",
     Kind.REMINDER_JOIN: "Your peer support session is about to start: join now",
 }
-MOVE_ASK_KINDS = {Kind.MOVE_ASKED, Kind.MOVE_DECLINED}
+MOVE_ASK_KINDS = {Kind.MOVE_ASKED, Kind.MOVE_DECLINED, Kind.MOVE_WITHDRAWN}
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.RESCHEDULED, Kind.CANCELLED}
 # A new Zoom meeting is usually ready in seconds: its "confirmed" email waits this long for it,
 # so people get one email with both, instead of two a few seconds apart.
@@ -103,6 +107,10 @@ PUSH_WORDS = {
     Kind.MOVE_DECLINED: (
         "Session keeps its time",
         "Your ask to move a peer support session was declined. Open Peerakeet to see it.",
+    ),
+    Kind.MOVE_WITHDRAWN: (
+        "Ask to move withdrawn",
+        "A participant withdrew their ask to move a peer support session. It keeps its time.",
     ),
     Kind.LINK_READY: (
         "Meeting link ready",
@@ -140,18 +148,26 @@ def queue_session_event(
     recipients: Iterable[User],
     *,
     sequence: int | None = None,
+    context: dict[str, object] | None = None,
 ) -> int:
     """Queue ``kind`` about ``session`` for each recipient who wants it, by email and push.
     ``sequence``: the session's calendar sequence when the event happened (default: now).
+    ``context``: what the email says that was decided now (``Notification.context``).
     Returns how many emails were queued. A deactivated account is told nothing (the rule is
     where each channel writes: ``queue_session_emails`` and ``push.outbox.queue_push``)."""
     sequence = session.calendar_sequence if sequence is None else sequence
+    recipients = list(recipients)
     push_session_event(session, kind, recipients, sequence=sequence)
-    return queue_session_emails(session, kind, recipients, sequence=sequence)
+    return queue_session_emails(session, kind, recipients, sequence=sequence, context=context)
 
 
 def queue_session_emails(
-    session: SupportSession, kind: str, recipients: Iterable[User], *, sequence: int
+    session: SupportSession,
+    kind: str,
+    recipients: Iterable[User],
+    *,
+    sequence: int,
+    context: dict[str, object] | None = None,
 ) -> int:
     """The emails of ``queue_session_event``: how many were queued.
 
@@ -176,6 +192,7 @@ def queue_session_emails(
             session=session,
             kind=kind,
             sequence=sequence,
+            context=context or {},
         )
         for key, person in wanted.items()
         if key not in done
@@ -192,7 +209,7 @@ def queue_session_emails(
             notification, new = Notification.objects.get_or_create(
                 dedupe_key=row.dedupe_key,
                 defaults={"recipient": row.recipient, "session": session, "kind": kind,
-                          "sequence": row.sequence},
+                          "sequence": row.sequence, "context": row.context},
             )  # fmt: skip
             if new:
                 created.append(notification)
@@ -313,6 +330,50 @@ def queue_peer_alert(
     return created
 
 
+def queue_host_revoked(*, peer: User, sessions: Iterable[SupportSession], event: int) -> int:
+    """The peer's certification was revoked (accounts.services.certification_revoke, in its
+    transaction): one email to each participant of the confirmed ``sessions`` to hand over,
+    listing theirs. Keyed by ``event`` (the revoked certification), so each participant is told
+    once per revocation; retried like every email here if the mail server fails. A deactivated
+    account is told nothing. It goes whatever the email preferences say: it is about a session
+    the person still has, like an account email. Returns how many were queued."""
+    theirs: dict[User, list[int]] = {}
+    for session in sessions:
+        theirs.setdefault(session.participant, []).append(session.pk)
+    queued = []
+    for person, session_ids in theirs.items():
+        if not person.is_active:
+            continue
+        notification, created = Notification.objects.get_or_create(
+            dedupe_key=f"host_revoked:{event}:{person.pk}",
+            defaults={
+                "recipient": person,
+                "kind": Kind.HOST_REVOKED,
+                "context": {"peer_id": peer.pk, "session_ids": session_ids},
+            },
+        )
+        if created:
+            queued.append(notification.pk)
+    if queued:
+        send_notifications.enqueue(queued)
+    return len(queued)
+
+
+def _to_hand_over(notification: Notification) -> list[SupportSession]:
+    """The sessions a "host revoked" email lists, as they are when it is sent: those still
+    confirmed with the former peer and not ended. One cancelled or handed over meanwhile is
+    left out (the email says each listed one is not cancelled and waits for a new peer)."""
+    return list(
+        SupportSession.objects.filter(
+            pk__in=notification.context["session_ids"],
+            peer_id=notification.context["peer_id"],
+            participant_id=notification.recipient_id,
+            status=SupportSession.Status.CONFIRMED,
+            ends_at__gt=timezone.now(),
+        ).order_by("starts_at")
+    )
+
+
 def both(session: SupportSession) -> list[User]:
     return [session.participant, session.peer]
 
@@ -361,6 +422,8 @@ def send(notification_id: int) -> str:
             return "account deactivated: not sent"
         if notification.kind in REMINDERS and not _still_due(notification):
             return "reminder no longer due: not sent"
+        if notification.kind == Kind.HOST_REVOKED and not _to_hand_over(notification):
+            return "nothing left to hand over: not sent"
         notification.attempts += 1
         notification.save(update_fields=["attempts"])
     build_email(notification).send()
@@ -389,7 +452,7 @@ def _still_due(reminder: Notification) -> bool:
 def build_email(notification: Notification) -> EmailMultiAlternatives:
     person = notification.recipient
     session = notification.session
-    context = {
+    context: dict[str, object] = {
         "person": person,
         "session": session,
         "kind": notification.kind,
@@ -403,12 +466,17 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         "move_ask": MoveAsk.objects.filter(session=session, pk=notification.sequence).first()
         if notification.kind in MOVE_ASK_KINDS
         else None,
+        **_decided_then(notification),
     }
+    subject = SUBJECTS[Kind(notification.kind)]
+    if notification.kind == Kind.HOST_REVOKED:
+        sessions = _to_hand_over(notification)
+        peer = User.objects.get(pk=notification.context["peer_id"])  # kept: sessions protect it
+        context |= {"sessions": sessions, "peer_name": peer.display_name}
+        subject += "s" if len(sessions) > 1 else ""
     with timezone.override(person.time_zone):
         body = render_to_string(f"scheduling/email/{notification.kind}.txt", context)
-    message = EmailMultiAlternatives(
-        subject=SUBJECTS[Kind(notification.kind)], body=body, to=[person.email]
-    )
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[person.email])
     if session is not None and notification.kind in WITH_CALENDAR:
         method = "CANCEL" if notification.kind == Kind.CANCELLED else "REQUEST"
         message.attach(
@@ -417,6 +485,19 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
             f"text/calendar; method={method}; charset=utf-8",
         )
     return message
+
+
+def _decided_then(notification: Notification) -> dict[str, object]:
+    """What the email says that was decided when the event happened, not when it is sent: a
+    decline says "no longer hosting" only if the end of the peer's hosting declined it
+    (scheduling.services._decline), whatever happened to the certification since."""
+    session = notification.session
+    if notification.kind != Kind.DECLINED or session is None:
+        return {}
+    if "hosting_ended" not in notification.context:
+        # Queued before declines carried it (this release): decided at sending, as it was.
+        return {"hosting_ended": not session.peer.is_certified_peer}
+    return {"hosting_ended": bool(notification.context["hosting_ended"])}
 
 
 def _other_party(session: SupportSession, person: User) -> User:

@@ -158,15 +158,18 @@ def session_decline(*, session: SupportSession, by: User, reason: str = "") -> S
     return session
 
 
-def _decline(session: SupportSession, reason: str) -> None:
+def _decline(session: SupportSession, reason: str, *, hosting_ended: bool = False) -> None:
     """A locked request is declined, and its participant told (by the peer, or by the end of
-    the peer's hosting)."""
+    the peer's hosting: ``hosting_ended``, decided now and carried in the email, so a later
+    revocation or a new certification does not change what it says)."""
     session.status = Status.DECLINED
     session.call_off_reason = reason
     session.save(update_fields=["status", "call_off_reason", "updated_at"])
     close_move_asks(session)
     release_meeting(session)
-    notifications.queue_session_event(session, Kind.DECLINED, [session.participant])
+    notifications.queue_session_event(
+        session, Kind.DECLINED, [session.participant], context={"hosting_ended": hosting_ended}
+    )
 
 
 def session_cancel(*, session: SupportSession, by: User, reason: str = "") -> SupportSession:
@@ -275,7 +278,7 @@ def peer_hosting_end(*, peer: User) -> HostingEnded:
         .select_related("participant", "peer")
     )
     for session in declined:
-        _decline(session, reason="")
+        _decline(session, reason="", hosting_ended=True)
     to_hand_over = list(
         SupportSession.objects.filter(
             peer=peer, status=Status.CONFIRMED, ends_at__gt=timezone.now()

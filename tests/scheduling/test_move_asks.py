@@ -306,6 +306,61 @@ def test_the_participant_withdraws_and_may_ask_again(peer, participant):
     assert ask(session, participant, later(4)).state == State.PENDING
 
 
+def test_withdrawing_tells_the_peer_by_email_and_push_without_the_note(
+    mailoutbox, receiver, peer, participant
+):
+    peer.time_zone = "America/Chicago"
+    peer.save(update_fields=["time_zone"])
+    session = book(peer, participant)
+    subscribe(receiver, peer)
+    move = ask(session, participant, later(3), note="My therapist moved our appointment.")
+    run_until_quiet()
+    mailoutbox.clear()
+
+    moves.move_ask_withdraw(ask=move, by=participant)
+    run_until_quiet()
+
+    [email] = emails_to(mailoutbox, peer, "withdrawn")
+    proposed = timezone.localtime(move.starts_at, peer.tz)
+    assert f"{participant.display_name} withdrew their ask to move your session" in email.body
+    assert f"{proposed:%A} {proposed.day} {proposed:%B %Y}, {proposed:%-I:%M %p}" in email.body
+    assert "the session keeps its time" in email.body
+    assert "therapist" not in email.body
+    assert not email.attachments  # nothing changes in anyone's calendar
+    assert emails_to(mailoutbox, participant) == []
+    [push] = PushMessage.objects.filter(dedupe_key__contains=f":{Kind.MOVE_WITHDRAWN}:{move.pk}")
+    for words in (push.title, push.body):
+        assert "therapist" not in words
+        assert participant.display_name not in words
+        assert "http" not in words
+    assert push.url.endswith(f"/sessions/{session.pk}/")
+
+
+def test_a_peer_who_turned_session_emails_off_is_not_emailed_of_a_withdrawal(
+    mailoutbox, peer, participant
+):
+    peer.email_session_changes = False
+    peer.save(update_fields=["email_session_changes"])
+    move = ask(book(peer, participant), participant)
+
+    moves.move_ask_withdraw(ask=move, by=participant)
+    run_until_quiet()
+
+    assert emails_to(mailoutbox, peer, "withdrawn") == []
+
+
+def test_a_refused_withdrawal_tells_nobody(mailoutbox, peer, participant):
+    move = ask(book(peer, participant), participant)
+    run_until_quiet()
+    mailoutbox.clear()
+
+    assert refused(lambda: moves.move_ask_withdraw(ask=move, by=peer)) == "forbidden"
+    run_until_quiet()
+
+    assert mailoutbox == []
+    assert not Notification.objects.filter(kind=Kind.MOVE_WITHDRAWN).exists()
+
+
 @pytest.mark.parametrize("change", ["cancel", "complete", "peer_moves"])
 def test_a_change_to_the_session_closes_its_pending_ask(peer, participant, change):
     session = book(peer, participant, starts_in=timedelta(hours=2))

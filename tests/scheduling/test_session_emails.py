@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.services import certification_grant, certification_revoke
 from scheduling import services
 from scheduling.models import Notification
 from tests.scheduling.conftest import agreed, book
@@ -131,3 +132,45 @@ def test_one_event_queues_its_emails_as_one_task(mailoutbox, peer, participant):
     run_until_quiet()
     assert emails_to(mailoutbox, peer, "confirmed")
     assert emails_to(mailoutbox, participant, "confirmed")
+
+
+# A declined request says why as it was when the peer declined, not when the email goes out
+# (a mail server down for an hour, a worker behind): "no longer hosting" only when the decline
+# came from the end of the peer's hosting.
+
+
+def requested(peer, participant):
+    return services.session_request(
+        participant=participant, peer=peer, starts_at=timezone.now() + timedelta(days=2),
+        duration_minutes=50, modality="video",
+    )  # fmt: skip
+
+
+def test_a_peer_declining_then_revoked_before_the_email_goes_still_declined_it_themselves(
+    mailoutbox, peer, participant, staff
+):
+    session = requested(peer, participant)
+    services.session_decline(session=session, by=peer, reason="I am away that week.")
+
+    certification_revoke(user=peer, by=staff)  # before the worker sends the decline
+    run_until_quiet()
+
+    [email] = emails_to(mailoutbox, participant, "declined")
+    assert f"{peer.display_name} could not take your session request" in email.body
+    assert 'wrote: "I am away that week."' in email.body
+    assert "no longer hosting" not in email.body
+
+
+def test_a_request_declined_by_a_revocation_says_so_even_if_certified_again_before_sending(
+    mailoutbox, peer, participant, staff
+):
+    requested(peer, participant)
+    certification_revoke(user=peer, by=staff)  # declines the open request
+
+    certification_grant(user=peer, by=staff)  # before the worker sends the decline
+    run_until_quiet()
+
+    [email] = emails_to(mailoutbox, participant, "declined")
+    assert f"{peer.display_name} is no longer hosting sessions on Peerakeet" in email.body
+    assert "not about you" in email.body
+    assert "could not take" not in email.body

@@ -1,17 +1,20 @@
 """Revoking a certification ends hosting, from each door, in one audited service (issue 16):
 the Zoom grant is revoked at Zoom, open requests are declined with a kind email, participants of
-confirmed sessions are told once and the sessions are listed to support for hand-over, and the
-peer's API tokens and web sessions end. Staff cannot escalate themselves in the admin."""
+confirmed sessions are told once (an email queued with the revocation, sent and retried by the
+worker) and the sessions are listed to support for hand-over, and the peer's API tokens and web
+sessions end. Staff cannot escalate themselves in the admin."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from smtplib import SMTPServerDisconnected
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -19,13 +22,13 @@ from accounts.models import AccountEvent, PeerCertification, User
 from accounts.services import CertificationError, certification_grant, certification_revoke
 from scheduling import services
 from scheduling.join import JoinRefused, join_target
-from scheduling.models import SupportSession
+from scheduling.models import Notification, SupportSession
 from scheduling.wording import zone_label
 from tests.api.conftest import client_for
 from tests.personas import make_participant
 from tests.scheduling.conftest import book
 from tests.scheduling.mail import emails_to
-from tests.worker import run_until_quiet
+from tests.worker import run_until_quiet, run_worker
 from tests.zoom_support import connect
 from zoom.models import AuditEvent, ZoomConnection
 
@@ -160,6 +163,128 @@ def test_revoking_twice_tells_nobody_twice(hosting, staff, mailoutbox, emulator)
     assert AccountEvent.objects.count() == events
     with pytest.raises(CommandError, match="no active certification"):
         revoke_from_the_command(staff, hosting.peer)
+
+
+HAND_OVER = "upcoming peer support session"  # the subject of the hand-over email
+
+
+class MailServerDown:
+    """An email backend whose server is unreachable: every send fails as SMTP does."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def send_messages(self, messages: Any) -> int:
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_the_hand_over_emails_are_queued_with_the_revocation_not_sent_in_the_request(
+    hosting, staff, mailoutbox
+):
+    participant, second = hosting.participants
+
+    page = revoke_in_the_admin(staff, hosting.peer)
+
+    assert emails_to(mailoutbox, participant, HAND_OVER) == []  # nothing sent inside the request
+    assert "an email queued for 2 participant(s)" in page.content.decode()
+    queued = Notification.objects.filter(kind=Notification.Kind.HOST_REVOKED, sent_at=None)
+    assert set(queued.values_list("recipient", flat=True)) == {participant.pk, second.pk}
+    run_until_quiet()
+    assert len(emails_to(mailoutbox, participant, HAND_OVER)) == 1
+    assert len(emails_to(mailoutbox, second, HAND_OVER)) == 1
+
+
+def test_a_mail_server_down_during_the_revocation_loses_no_hand_over_email(
+    hosting, staff, mailoutbox, settings
+):
+    participant, second = hosting.participants
+    settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
+
+    revoke_in_the_admin(staff, hosting.peer)
+    run_worker()  # the first try fails; its retry waits for later ...
+    assert emails_to(mailoutbox, participant, HAND_OVER) == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_until_quiet()  # ... and goes once the mail server is back
+
+    assert len(emails_to(mailoutbox, participant, HAND_OVER)) == 1
+    assert len(emails_to(mailoutbox, second, HAND_OVER)) == 1
+
+
+def test_a_revocation_that_rolls_back_tells_nobody(hosting, staff, mailoutbox):
+    class Undone(Exception):
+        pass
+
+    def revoke_then_fail() -> None:
+        with transaction.atomic():
+            certification_revoke(user=hosting.peer, by=staff)
+            raise Undone
+
+    with pytest.raises(Undone):
+        revoke_then_fail()
+    run_until_quiet()
+
+    assert User.objects.get(pk=hosting.peer.pk).is_certified_peer
+    for person in hosting.participants:
+        assert emails_to(mailoutbox, person, HAND_OVER) == []
+    assert not Notification.objects.filter(kind=Notification.Kind.HOST_REVOKED).exists()
+
+
+def test_an_account_deactivated_before_its_email_goes_is_not_told(hosting, staff, mailoutbox):
+    participant, second = hosting.participants
+    revoke_in_the_admin(staff, hosting.peer)
+
+    User.objects.filter(pk=second.pk).update(is_active=False)
+    run_until_quiet()
+
+    assert emails_to(mailoutbox, second, HAND_OVER) == []
+    assert len(emails_to(mailoutbox, participant, HAND_OVER)) == 1
+
+
+def test_a_deactivated_account_gets_no_hand_over_email_queued(hosting, staff, mailoutbox):
+    second = hosting.participants[1]
+    User.objects.filter(pk=second.pk).update(is_active=False)
+
+    done = certification_revoke(user=hosting.peer, by=staff)
+    run_until_quiet()
+
+    assert done.participants_to_tell == 1
+    assert not Notification.objects.filter(recipient=second, kind="host_revoked").exists()
+    assert emails_to(mailoutbox, second, HAND_OVER) == []
+
+
+def test_the_hand_over_email_gives_each_time_on_the_participants_own_clock(
+    peer, participant, emulator, staff, mailoutbox
+):
+    participant.time_zone = "America/Chicago"
+    participant.save(update_fields=["time_zone"])
+    first = book(peer, participant, starts_in=timedelta(days=2))
+    second = book(peer, participant, starts_in=timedelta(days=3))
+    run_until_quiet()
+
+    certification_revoke(user=peer, by=staff)
+    run_until_quiet()
+
+    [told] = emails_to(mailoutbox, participant, HAND_OVER + "s")  # one email for both sessions
+    with timezone.override("America/Chicago"):
+        for session in (first, second):
+            local = timezone.localtime(session.starts_at)
+            assert f"- {local:%A} {local.day} {local:%B %Y}, {local:%-I:%M %p}" in told.body
+    assert f"({zone_label('America/Chicago')})" in told.body
+    assert "your sessions are not cancelled" in told.body
+    assert participant.display_name in told.body
+    assert peer.display_name in told.body
+
+
+def test_a_session_cancelled_before_its_email_goes_is_not_said_to_stand(hosting, staff, mailoutbox):
+    participant, second = hosting.participants
+    revoke_in_the_admin(staff, hosting.peer)
+
+    services.session_cancel(session=hosting.soon, by=second)  # second's only session
+    run_until_quiet()
+
+    assert emails_to(mailoutbox, second, HAND_OVER) == []
+    [told] = emails_to(mailoutbox, participant, HAND_OVER)
+    assert "your session is not cancelled" in told.body
 
 
 def test_support_sees_the_sessions_to_hand_over(hosting, staff, other_peer, participant):

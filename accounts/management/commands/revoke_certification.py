@@ -34,6 +34,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Revoked {peer.email}: {done.requests_declined} open request(s) declined, "
             f"{done.sessions_to_hand_over} confirmed session(s) to hand over, "
-            f"{done.participants_told} participant(s) told, {done.tokens_revoked} API token(s) "
-            f"ended, Zoom {'disconnected' if done.zoom_disconnected else 'not connected'}."
+            f"an email queued for {done.participants_to_tell} participant(s), "
+            f"{done.tokens_revoked} API token(s) ended, "
+            f"Zoom {'disconnected' if done.zoom_disconnected else 'not connected'}."
         )
