@@ -1,0 +1,183 @@
+"""A device's notifications last as long as the sign-in that turned them on: the web session
+(signed out by the idle timeout, by hand without the page saying which endpoint it has, expired)
+or the API token (signed out, taken back from another device). A shared computer or a phone
+signed out must not keep showing the person's session times."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+
+from push.models import PushMessage, PushSubscription
+from scheduling import services
+from tests.api.conftest import ApiClient
+from tests.personas import PASSWORD
+from tests.push_receiver import Device, PushReceiver
+from tests.worker import run_until_quiet
+
+NEW_PASSWORD = "a completely new passphrase 42"
+
+
+def signed_in(person: Any, remember: bool = False) -> Client:
+    browser = Client()
+    form = {"username": person.email, "password": PASSWORD}
+    if remember:
+        form["remember"] = "on"
+    assert browser.post("/accounts/sign-in/", form).status_code == 302
+    return browser
+
+
+def post_subscription(browser: Client, receiver: PushReceiver, device: Device) -> int:
+    """What pwa.js does on "Turn on notifications": post the browser's subscription."""
+    body = json.dumps(receiver.subscription(device))
+    return browser.post("/push/subscribe/", body, content_type="application/json").status_code
+
+
+def turn_on(browser: Client, receiver: PushReceiver) -> Device:
+    device = receiver.new_device()
+    assert post_subscription(browser, receiver, device) == 201
+    return device
+
+
+def register_through_the_api(api: ApiClient, receiver: PushReceiver) -> Device:
+    device = receiver.new_device()
+    response = api.post("/push/subscriptions", {**receiver.subscription(device), "label": "Phone"})
+    assert response.status_code == 201
+    return device
+
+
+def endpoints_of(person: Any) -> set[str]:
+    return set(PushSubscription.objects.filter(user=person).values_list("endpoint", flat=True))
+
+
+def idle(settings: Any) -> timedelta:
+    return timedelta(minutes=settings.SESSION_IDLE_TIMEOUT_MINUTES + 1)
+
+
+def request_a_session(participant: Any, peer: Any) -> None:
+    services.session_request(
+        participant=participant,
+        peer=peer,
+        starts_at=timezone.now() + timedelta(days=2),
+        duration_minutes=50,
+        modality="video",
+    )
+
+
+# --- Web sessions ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_records_a_hash_of_the_session_not_the_session_key(peer, receiver):
+    browser = signed_in(peer)
+
+    turn_on(browser, receiver)
+
+    key = browser.cookies["sessionid"].value
+    stored = PushSubscription.objects.get(user=peer)
+    assert stored.web_session_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in {str(v) for v in PushSubscription.objects.values_list()[0]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_idle_timeout_ends_this_browsers_notifications_and_its_queued_pushes(
+    peer, participant, receiver, settings
+):
+    shared_computer = signed_in(peer)
+    there = turn_on(shared_computer, receiver)
+    at_home = turn_on(signed_in(peer), receiver)
+    request_a_session(participant, peer)  # one push queued for each device, not sent yet
+
+    with time_machine.travel(idle(settings)):
+        assert shared_computer.get("/schedule/").status_code == 302  # signed out for being idle
+
+    assert endpoints_of(peer) == {receiver.endpoint(at_home)}
+    assert not PushMessage.objects.filter(subscription__endpoint=receiver.endpoint(there)).exists()
+    run_until_quiet()
+    assert there.received == []
+    assert len(at_home.received) == 1
+
+
+@pytest.mark.django_db
+def test_a_remembered_browser_keeps_its_notifications_past_the_idle_timeout(
+    peer, receiver, settings
+):
+    browser = signed_in(peer, remember=True)
+    turn_on(browser, receiver)
+
+    with time_machine.travel(idle(settings)):
+        assert browser.get("/schedule/").status_code == 200
+
+    assert len(endpoints_of(peer)) == 1
+
+
+@pytest.mark.django_db
+def test_a_sign_out_whose_page_could_not_say_its_endpoint_still_ends_them(peer, receiver):
+    browser = signed_in(peer)
+    turn_on(browser, receiver)
+    elsewhere = turn_on(signed_in(peer), receiver)
+
+    browser.post("/accounts/sign-out/")  # pwa.js did not run: no push_endpoint in the form
+
+    assert endpoints_of(peer) == {receiver.endpoint(elsewhere)}
+
+
+@pytest.mark.django_db
+def test_someone_elses_idle_timeout_leaves_my_notifications_alone(
+    peer, participant, receiver, settings
+):
+    theirs = signed_in(peer)
+    turn_on(theirs, receiver)
+    mine = turn_on(signed_in(participant), receiver)
+
+    with time_machine.travel(idle(settings)):
+        theirs.get("/schedule/")
+
+    assert endpoints_of(participant) == {receiver.endpoint(mine)}
+
+
+@pytest.mark.django_db
+def test_a_new_password_keeps_this_browsers_notifications_until_it_goes_idle(
+    peer, receiver, settings
+):
+    browser = signed_in(peer)
+    here = turn_on(browser, receiver)
+    form = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    form["push_endpoint"] = receiver.endpoint(here)
+    assert browser.post("/accounts/password/", form).status_code == 302  # a new session key
+    assert endpoints_of(peer) == {receiver.endpoint(here)}
+
+    with time_machine.travel(idle(settings)):
+        assert browser.get("/schedule/").status_code == 302
+
+    assert endpoints_of(peer) == set()
+
+
+@pytest.mark.django_db
+def test_a_browser_back_after_its_session_expired_loses_its_notifications(peer, receiver):
+    browser = signed_in(peer, remember=True)
+    turn_on(browser, receiver)
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    assert browser.get("/schedule/").status_code == 302  # to the sign-in page
+
+    assert endpoints_of(peer) == set()
+
+
+@pytest.mark.django_db
+def test_a_stranger_sending_a_made_up_session_cookie_ends_nothing(peer, receiver):
+    turn_on(signed_in(peer), receiver)
+    stranger = Client()
+    stranger.cookies["sessionid"] = "x" * 32
+
+    stranger.get("/accounts/sign-in/")
+
+    assert len(endpoints_of(peer)) == 1
