@@ -16,9 +16,12 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
+from api.models import ApiToken
+from api.tokens import token_issue
 from push.models import PushMessage, PushSubscription
+from push.services import PushSubscriptionError, push_subscription_register
 from scheduling import services
-from tests.api.conftest import ApiClient
+from tests.api.conftest import ApiClient, client_for
 from tests.personas import PASSWORD
 from tests.push_receiver import Device, PushReceiver
 from tests.worker import run_until_quiet
@@ -181,3 +184,111 @@ def test_a_stranger_sending_a_made_up_session_cookie_ends_nothing(peer, receiver
     stranger.get("/accounts/sign-in/")
 
     assert len(endpoints_of(peer)) == 1
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_out_of_the_api_ends_that_tokens_notifications(peer, participant, receiver):
+    phone_app = client_for(peer)
+    phone = register_through_the_api(phone_app, receiver)
+    tablet = register_through_the_api(client_for(peer), receiver)
+
+    assert phone_app.delete("/auth/tokens/current").status_code == 204
+
+    assert endpoints_of(peer) == {receiver.endpoint(tablet)}
+    request_a_session(participant, peer)
+    run_until_quiet()
+    assert phone.received == []
+    assert len(tablet.received) == 1
+
+
+@pytest.mark.django_db
+def test_signing_out_of_the_api_drops_the_devices_queued_pushes(peer, participant, receiver):
+    phone_app = client_for(peer)
+    register_through_the_api(phone_app, receiver)
+    request_a_session(participant, peer)
+    assert PushMessage.objects.filter(subscription__user=peer).count() == 1
+
+    phone_app.delete("/auth/tokens/current")
+
+    assert not PushMessage.objects.filter(subscription__user=peer).exists()
+
+
+@pytest.mark.django_db
+def test_taking_a_token_back_from_another_device_ends_its_notifications(peer, receiver):
+    lost_phone = ApiClient(token_issue(user=peer, name="Lost phone").plaintext)
+    register_through_the_api(lost_phone, receiver)
+    lost = ApiToken.objects.get(name="Lost phone")
+    laptop = client_for(peer)
+    kept = register_through_the_api(laptop, receiver)
+
+    assert laptop.delete(f"/auth/tokens/{lost.pk}").status_code == 204
+
+    assert endpoints_of(peer) == {receiver.endpoint(kept)}
+
+
+@pytest.mark.django_db
+def test_nobody_ends_another_persons_notifications_by_their_token_id(peer, participant, receiver):
+    theirs = client_for(participant)
+    device = register_through_the_api(theirs, receiver)
+    their_token = ApiToken.objects.get(user=participant)
+
+    response = client_for(peer).delete(f"/auth/tokens/{their_token.pk}")
+
+    assert response.status_code == 404
+    assert endpoints_of(participant) == {receiver.endpoint(device)}
+    assert theirs.get("/push/subscriptions").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_revoked_token_cannot_sign_out_again_and_changes_nothing(peer, receiver):
+    stale = client_for(peer)
+    token = ApiToken.objects.get(user=peer)
+    kept = register_through_the_api(client_for(peer), receiver)
+    token.revoked_at = timezone.now()
+    token.save()
+
+    response = stale.delete("/auth/tokens/current")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_revoked"
+    assert endpoints_of(peer) == {receiver.endpoint(kept)}
+
+
+@pytest.mark.django_db
+def test_a_web_sign_out_leaves_the_apps_notifications(peer, receiver):
+    app = register_through_the_api(client_for(peer), receiver)
+    browser = signed_in(peer)
+    turn_on(browser, receiver)
+
+    browser.post("/accounts/sign-out/")
+
+    assert endpoints_of(peer) == {receiver.endpoint(app)}
+
+
+@pytest.mark.django_db
+def test_a_device_moving_from_the_app_to_the_browser_follows_the_browser(peer, receiver):
+    api = client_for(peer)
+    device = register_through_the_api(api, receiver)
+    browser = signed_in(peer)
+    assert post_subscription(browser, receiver, device) == 201
+
+    assert api.delete("/auth/tokens/current").status_code == 204
+
+    assert endpoints_of(peer) == {receiver.endpoint(device)}  # now the browser's, not the token's
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_token_that_is_not_the_persons(peer, participant, receiver):
+    info = receiver.subscription(receiver.new_device())
+    their_token = token_issue(user=participant, name="theirs").token
+
+    with pytest.raises(PushSubscriptionError) as refused:
+        push_subscription_register(
+            user=peer, endpoint=info["endpoint"], api_token=their_token, **info["keys"]
+        )
+
+    assert refused.value.code == "not_yours"
+    assert not PushSubscription.objects.exists()
