@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
 import time_machine
 from django.contrib.sessions.models import Session
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -23,6 +25,7 @@ from push.services import PushSubscriptionError, push_subscription_register
 from scheduling import services
 from tests.api.conftest import ApiClient, client_for
 from tests.personas import PASSWORD
+from tests.push.conftest import subscribe
 from tests.push_receiver import Device, PushReceiver
 from tests.worker import run_until_quiet
 
@@ -292,3 +295,54 @@ def test_it_refuses_a_token_that_is_not_the_persons(peer, participant, receiver)
 
     assert refused.value.code == "not_yours"
     assert not PushSubscription.objects.exists()
+
+
+# --- Ended while nobody looked (push.sweep, manage.py end_ended_devices) -----------------------
+
+
+def sweep() -> str:
+    out = StringIO()
+    call_command("end_ended_devices", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_sweep_ends_a_browser_left_idle_that_never_came_back(peer, receiver, settings):
+    left_open = signed_in(peer)
+    turn_on(left_open, receiver)
+    in_use = signed_in(peer)
+    kept = turn_on(in_use, receiver)
+    remembered = turn_on(signed_in(peer, remember=True), receiver)
+
+    with time_machine.travel(idle(settings) / 2):
+        assert in_use.get("/schedule/").status_code == 200  # still in use
+    with time_machine.travel(idle(settings)):
+        assert sweep() == "ended the notifications of 1 device(s)\n"
+
+    assert endpoints_of(peer) == {receiver.endpoint(kept), receiver.endpoint(remembered)}
+
+
+@pytest.mark.django_db
+def test_the_sweep_ends_a_browser_whose_session_expired_or_was_deleted(peer, receiver):
+    turn_on(signed_in(peer, remember=True), receiver)
+    turn_on(signed_in(peer, remember=True), receiver)
+    expired, deleted = Session.objects.order_by("pk")[:2]
+    Session.objects.filter(pk=expired.pk).update(expire_date=timezone.now())
+    Session.objects.filter(pk=deleted.pk).delete()
+
+    sweep()
+
+    assert endpoints_of(peer) == set()
+
+
+@pytest.mark.django_db
+def test_the_sweep_ends_an_expired_tokens_device_and_keeps_the_rest(peer, receiver):
+    expired = client_for(peer)
+    register_through_the_api(expired, receiver)
+    ApiToken.objects.update(expires_at=timezone.now())
+    live = register_through_the_api(client_for(peer), receiver)
+    untied = subscribe(receiver, peer)  # registered before the sign-in was recorded
+
+    sweep()
+
+    assert endpoints_of(peer) == {receiver.endpoint(live), receiver.endpoint(untied)}
