@@ -21,7 +21,11 @@ from django.utils import timezone
 from api.models import ApiToken
 from api.tokens import token_issue
 from push.models import PushMessage, PushSubscription
-from push.services import PushSubscriptionError, push_subscription_register
+from push.services import (
+    PushSubscriptionError,
+    push_subscription_register,
+    push_subscriptions_follow_session,
+)
 from scheduling import services
 from tests.api.conftest import ApiClient, client_for
 from tests.personas import PASSWORD
@@ -187,6 +191,21 @@ def test_a_stranger_sending_a_made_up_session_cookie_ends_nothing(peer, receiver
     stranger.get("/accounts/sign-in/")
 
     assert len(endpoints_of(peer)) == 1
+
+
+@pytest.mark.django_db
+def test_a_browser_that_changes_hands_ends_the_previous_persons_devices(
+    peer, participant, receiver
+):
+    info = receiver.subscription(receiver.new_device())
+    push_subscription_register(
+        user=peer, endpoint=info["endpoint"], session_key="a" * 32, **info["keys"]
+    )
+
+    # Someone else signed in on that browser: login() gave the session a new key.
+    push_subscriptions_follow_session(user=participant, old_key="a" * 32, new_key="b" * 32)
+
+    assert endpoints_of(peer) == set()
 
 
 # --- API tokens -----------------------------------------------------------------------------
