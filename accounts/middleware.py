@@ -2,6 +2,12 @@
 
 Peer support happens on shared devices too (a clinic's computer, a library's): a session left
 open there is someone else's next visit. The last request's time is written at most once a minute.
+
+The push subscription a browser registered ends with its session (push.models: the session's
+key, hashed). A sign-out, by this timeout or by hand, ends it through push.receivers; what this
+middleware adds is the session that changes under a request: a new key for the same person (a new
+password) carries the subscription along, and a browser that comes back with a session that is
+gone (expired, deleted) takes its subscription with it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
+from accounts.models import User
+from push.services import push_subscriptions_end_for_session, push_subscriptions_follow_session
+
 LAST_SEEN = "peerakeet_last_seen"
 REMEMBERED = "peerakeet_remember_device"
 WRITE_EVERY = 60  # seconds
@@ -26,9 +35,12 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        came_with = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
         if request.user.is_authenticated and not request.session.get(REMEMBERED):
             self._check(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        _devices_follow_the_session(request, came_with)
+        return response
 
     def _check(self, request: HttpRequest) -> None:
         now = int(time.time())
@@ -43,6 +55,18 @@ class IdleTimeoutMiddleware:
             )
         elif not isinstance(seen, int) or now - seen >= WRITE_EVERY:
             request.session[LAST_SEEN] = now
+
+
+def _devices_follow_the_session(request: HttpRequest, came_with: str) -> None:
+    """``came_with`` is the session key the browser sent; after the view, the session's key says
+    whether it is still that session. One query, only on a request whose session changed."""
+    now = request.session.session_key or ""
+    if not came_with or came_with == now:
+        return
+    if isinstance(request.user, User) and now:
+        push_subscriptions_follow_session(user=request.user, old_key=came_with, new_key=now)
+    else:
+        push_subscriptions_end_for_session(session_key=came_with)
 
 
 @receiver(user_logged_in)

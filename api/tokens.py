@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from api.models import ApiToken
+from push.services import push_subscriptions_end_for_tokens
 
 TOKEN_PREFIX = "pkt_"  # noqa: S105 (recognisable in logs and by secret scanners)
 PREFIX_LENGTH = 12  # "pkt_" and 8 random characters: enough to tell tokens apart, useless alone.
@@ -71,21 +73,37 @@ def token_authenticate(plaintext: str) -> ApiToken:
     return token
 
 
+# A revoked token's device stops getting pushes too: a phone signed out of the app must not
+# keep showing the person's session times (push.models.PushSubscription.api_token).
+
+
+@transaction.atomic
 def token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    _revoke(ApiToken.objects.filter(pk=token.pk))
 
 
+@transaction.atomic
 def tokens_revoke_all(*, user: User) -> int:
     """Sign out everywhere, a password change or reset, support staff: every token of this person
     stops working at once."""
-    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
-    return live.update(revoked_at=timezone.now())
+    return _revoke(ApiToken.objects.filter(user=user))
 
 
+@transaction.atomic
 def token_revoke_for(*, user: User, token_id: int) -> bool:
     """One of the person's own tokens (Preferences); anyone else's is not found."""
-    mine = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True)
-    return mine.update(revoked_at=timezone.now()) == 1
+    return _revoke(ApiToken.objects.filter(pk=token_id, user=user)) == 1
+
+
+def _revoke(tokens: QuerySet[ApiToken]) -> int:
+    """Revoke the live ones among ``tokens`` and end their devices' pushes; how many were live."""
+    live = list(tokens.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+    if not live:
+        return 0
+    revoked = ApiToken.objects.filter(pk__in=live, revoked_at__isnull=True)
+    count = revoked.update(revoked_at=timezone.now())
+    push_subscriptions_end_for_tokens(tokens=ApiToken.objects.filter(pk__in=live))
+    return count
 
 
 def tokens_in_use(user: User) -> QuerySet[ApiToken]:

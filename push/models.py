@@ -17,6 +17,13 @@ def device_key(endpoint: str) -> str:
     return hashlib.sha256(endpoint.encode()).hexdigest()[:16]
 
 
+def session_hash(session_key: str) -> str:
+    """How a subscription names the web session that registered it: the key's SHA-256. A key is
+    a bearer credential; its hash is enough to find the subscription when the session ends, and
+    useless to anyone who reads the table."""
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
 class PushSubscription(models.Model):
     """What a browser's ``pushManager.subscribe`` returned on one device (RFC 8030, RFC 8291)."""
 
@@ -32,6 +39,19 @@ class PushSubscription(models.Model):
     label = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
+    # The sign-in that registered it: the device's pushes end with it (a shared computer signed
+    # out by the idle timeout, a phone whose app signed out, must not keep showing the person's
+    # session times). A web session (its key hashed: session_hash) or an API token; neither for
+    # a subscription registered before this was recorded, which lives until it is removed.
+    web_session_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    api_token = models.ForeignKey(
+        "api.ApiToken",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="push_subscriptions",
+    )
 
     class Meta:
         ordering = ["-created_at"]

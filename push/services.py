@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from api.models import ApiToken
 from peerakeet.lib.push_endpoints import PushEndpointError, check_push_endpoint
 from peerakeet.lib.vapid import VapidKeyError, b64url_decode
-from push.models import PushMessage, PushSubscription
+from push.models import PushMessage, PushSubscription, session_hash
 
 # Devices one person gets pushes on (phones, browsers, installed apps).
 MAX_DEVICES = 10
@@ -21,13 +23,28 @@ class PushSubscriptionError(ValidationError):
 
 
 def push_subscription_register(
-    *, user: User, endpoint: str, p256dh: str, auth: str, label: str = ""
+    *,
+    user: User,
+    endpoint: str,
+    p256dh: str,
+    auth: str,
+    label: str = "",
+    session_key: str = "",
+    api_token: ApiToken | None = None,
 ) -> PushSubscription:
     """Store what the browser's ``pushManager.subscribe`` returned. The same device subscribing
     again (the same endpoint) updates its row, and moves it to whoever is signed in now.
+    ``session_key`` (a web session) or ``api_token`` is the sign-in that registers it: when that
+    ends, so do this device's pushes (push_subscriptions_end_for_session, _for_tokens).
     A person keeps at most ``MAX_DEVICES``: the one heard from longest ago makes way."""
     _check_endpoint(endpoint)
     _check_keys(p256dh, auth)
+    if api_token is not None and api_token.user_id != user.pk:
+        raise PushSubscriptionError("This token is not this person's.", code="not_yours")
+    signed_in_by = {
+        "web_session_hash": session_hash(session_key) if session_key else "",
+        "api_token": api_token,
+    }
     with transaction.atomic():
         # One registration at a time per person, so two at once still leave MAX_DEVICES.
         User.objects.select_for_update().values_list("pk", flat=True).get(pk=user.pk)
@@ -38,7 +55,13 @@ def push_subscription_register(
         ).delete()
         subscription, _ = PushSubscription.objects.update_or_create(
             endpoint=endpoint,
-            defaults={"user": user, "p256dh": p256dh, "auth": auth, "label": label.strip()[:100]},
+            defaults={
+                "user": user,
+                "p256dh": p256dh,
+                "auth": auth,
+                "label": label.strip()[:100],
+                **signed_in_by,
+            },
         )
         _keep_newest_devices(user, subscription)
     return subscription
@@ -81,6 +104,36 @@ def push_subscriptions_end(*, user: User, keep_endpoint: str = "") -> int:
     devices = PushSubscription.objects.filter(user=user)
     if keep_endpoint:
         devices = devices.exclude(endpoint=keep_endpoint)
+    return _delete(devices)
+
+
+def push_subscriptions_end_for_session(*, session_key: str) -> int:
+    """A web session ended (signed out, by the idle timeout or by hand; expired; deleted): the
+    devices it registered stop getting pushes, their unsent pushes with them. Returns how many."""
+    if not session_key:
+        return 0
+    return _delete(PushSubscription.objects.filter(web_session_hash=session_hash(session_key)))
+
+
+def push_subscriptions_follow_session(*, user: User, old_key: str, new_key: str) -> int:
+    """The browser's session got a new key and ``user`` is signed in on it (a new password keeps
+    this browser signed in under a new key; so does a sign-in over an anonymous session): the
+    devices ``user`` registered under the old key now end with the new one. Another person's
+    devices registered under the old key end here: the browser is no longer theirs."""
+    if not old_key or not new_key or old_key == new_key:
+        return 0
+    old = PushSubscription.objects.filter(web_session_hash=session_hash(old_key))
+    _delete(old.exclude(user=user))
+    return old.filter(user=user).update(web_session_hash=session_hash(new_key))
+
+
+def push_subscriptions_end_for_tokens(*, tokens: QuerySet[ApiToken]) -> int:
+    """API tokens were revoked (signed out, one device taken back, everywhere): the devices they
+    registered stop getting pushes, their unsent pushes with them. Returns how many."""
+    return _delete(PushSubscription.objects.filter(api_token__in=tokens))
+
+
+def _delete(devices: QuerySet[PushSubscription]) -> int:
     _, by_model = devices.delete()
     return by_model.get(PushSubscription._meta.label, 0)
 

@@ -70,6 +70,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             p256dh=str(keys.get("p256dh") or ""),
             auth=str(keys.get("auth") or ""),
             label=device_label(request.headers.get("User-Agent", "")),
+            # Its pushes end with this sign-in (push.receivers, accounts.middleware).
+            session_key=request.session.session_key or "",
         )
     except PushSubscriptionError as exc:
         return JsonResponse({"code": exc.code, "message": " ".join(exc.messages)}, status=400)

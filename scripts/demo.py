@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 MAINTENANCE_EVERY = 3600  # seconds: refresh idle Zoom grants
 SWEEP_EVERY = 60  # seconds: re-queue Zoom work a crashed worker left behind
+DEVICES_EVERY = 300  # seconds: end the pushes of devices whose sign-in ended unseen
 
 
 def main() -> int:
@@ -112,8 +113,12 @@ def _supervise(
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
-    due = {"zoom_maintenance": time.monotonic() + 60, "sweep_sessions": time.monotonic() + 60}
-    every = {"zoom_maintenance": MAINTENANCE_EVERY, "sweep_sessions": SWEEP_EVERY}
+    every = {
+        "zoom_maintenance": MAINTENANCE_EVERY,
+        "sweep_sessions": SWEEP_EVERY,
+        "end_ended_devices": DEVICES_EVERY,
+    }
+    due = {command: time.monotonic() + 60 for command in every}
     try:
         while not stop and all(child.poll() is None for child in children):
             for command, when in due.items():

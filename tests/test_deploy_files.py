@@ -28,6 +28,8 @@ def unit(path: Path) -> configparser.RawConfigParser:
 def test_there_is_a_unit_for_each_process_and_a_timer_for_each_periodic_job():
     names = sorted(p.name for p in UNITS.iterdir())
     assert names == [
+        "peerakeet-devices.service",
+        "peerakeet-devices.timer",
         "peerakeet-sweep.service",
         "peerakeet-sweep.timer",
         "peerakeet-web.service",
@@ -37,7 +39,9 @@ def test_there_is_a_unit_for_each_process_and_a_timer_for_each_periodic_job():
     ]
 
 
-@pytest.mark.parametrize("name", ["peerakeet-sweep", "peerakeet-zoom-maintenance"])
+@pytest.mark.parametrize(
+    "name", ["peerakeet-devices", "peerakeet-sweep", "peerakeet-zoom-maintenance"]
+)
 def test_each_timer_starts_its_oneshot_service(name):
     timer = unit(UNITS / f"{name}.timer")
     service = unit(UNITS / f"{name}.service")

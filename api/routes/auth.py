@@ -13,8 +13,7 @@ from accounts import throttles
 from accounts.models import User
 from accounts.services import HOUR, sign_out_everywhere
 from api.errors import ApiError, ErrorOut
-from api.models import ApiToken
-from api.routes.common import answers, viewer
+from api.routes.common import answers, viewer, viewer_token
 from api.schemas import DeviceOut, Id, SignedOutOut, TokenIn, TokenOut, utc
 from api.tokens import token_issue, token_revoke, token_revoke_for, tokens_in_use
 
@@ -105,9 +104,7 @@ def _locked_out(request: HttpRequest) -> ApiError:
     summary="Sign out: revoke the token this request carries",
 )
 def revoke_current_token(request: HttpRequest) -> Status[None]:
-    token = request.auth  # type: ignore[attr-defined]
-    assert isinstance(token, ApiToken)
-    token_revoke(token=token)
+    token_revoke(token=viewer_token(request))
     return Status(204, None)
 
 
@@ -117,7 +114,7 @@ def revoke_current_token(request: HttpRequest) -> Status[None]:
     summary="Your signed-in devices: every token of yours in use, newest first",
 )
 def list_tokens(request: HttpRequest) -> list[DeviceOut]:
-    current = _current(request)
+    current = viewer_token(request)
     return [
         DeviceOut(
             id=token.pk,
@@ -151,9 +148,3 @@ def revoke_token(request: HttpRequest, token_id: Path[Id]) -> Status[None]:
 )
 def sign_out_everywhere_route(request: HttpRequest) -> SignedOutOut:
     return SignedOutOut(tokens_revoked=sign_out_everywhere(user=viewer(request)))
-
-
-def _current(request: HttpRequest) -> ApiToken:
-    token = request.auth  # type: ignore[attr-defined]
-    assert isinstance(token, ApiToken)
-    return token

@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.permissions import PEER_ONLY
 from api.auth import token_user
 from api.errors import ApiError, ErrorOut
+from api.models import ApiToken
 
 # Every authenticated route can answer these (a bad token, bad input, too many requests).
 AUTHED: dict[int, Any] = {401: ErrorOut, 422: ErrorOut, 429: ErrorOut}
@@ -26,6 +27,13 @@ def answers(**by_status: Any) -> dict[int, Any]:
 
 def viewer(request: HttpRequest) -> User:
     return token_user(request)
+
+
+def viewer_token(request: HttpRequest) -> ApiToken:
+    """The token this request carries: the device it comes from."""
+    token = request.auth  # type: ignore[attr-defined]
+    assert isinstance(token, ApiToken)
+    return token
 
 
 def peer_viewer(request: HttpRequest) -> User:

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, StrictBool
 
 from accounts.services import NOTIFICATION_PREFERENCES, notification_preferences_update
 from api.errors import ApiError
-from api.routes.common import answers, viewer
+from api.routes.common import answers, viewer, viewer_token
 from api.schemas import utc
 from push.models import PushSubscription
 from push.selectors import push_devices
@@ -146,6 +146,8 @@ def register_push_subscription(
             p256dh=payload.keys.p256dh,
             auth=payload.keys.auth,
             label=payload.label,
+            # Its pushes end with this token (DELETE /auth/tokens/current, and the others).
+            api_token=viewer_token(request),
         )
     except PushSubscriptionError as exc:
         raise ApiError(400, exc.code or "invalid", " ".join(exc.messages)) from None

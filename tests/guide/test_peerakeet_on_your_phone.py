@@ -340,7 +340,8 @@ def test_a_push_the_server_sends_opens_its_session_page(phone, live_server, live
     receiver = push_service
     person, peer = lived_in.new_york, lived_in.peer
     device = receiver.new_device()
-    push_subscription_register(user=person, **_flat(receiver.subscription(device)))
+    info = receiver.subscription(device)
+    push_subscription_register(user=person, endpoint=info["endpoint"], **info["keys"])
     phone.grant_permissions(["notifications"], origin=live_server.url)
     page = phone.new_page()
     sign_in(page, live_server, person.email)
@@ -357,10 +358,6 @@ def test_a_push_the_server_sends_opens_its_session_page(phone, live_server, live
     assert page.evaluate(NOTIFICATIONS)[0]["url"] == f"/sessions/{session.pk}/"
     click_the_notification(phone)
     expect(page).to_have_url(f"{live_server.url}/sessions/{session.pk}/")
-
-
-def _flat(subscription: dict[str, Any]) -> dict[str, str]:
-    return {"endpoint": subscription["endpoint"], **subscription["keys"]}
 
 
 def test_a_push_never_opens_another_site(phone, live_server, participant):

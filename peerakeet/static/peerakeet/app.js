@@ -1,6 +1,16 @@
 // Peerakeet dashboard behaviour. No inline scripts: the Content Security Policy forbids them.
 "use strict";
 
+// What pwa.js and zoom.js share, in the one script every page loads before them (base.html:
+// app.js, then pwa.js, deferred in that order; zoom.js comes with the Zoom pill, later still).
+window.peerakeet = Object.freeze({
+  // Opened as the installed app (from the Home Screen), not in a browser tab. iOS says so in
+  // navigator.standalone; the others through the display-mode media query.
+  standalone() {
+    return window.matchMedia("(display-mode: standalone)").matches || window.navigator.standalone === true;
+  },
+});
+
 // Asked once (scheduling/ask.html, zoom/disconnect.html): a form marked data-ask opens its
 // question page. Without JavaScript that page is simply shown; here its question opens in a
 // <dialog> over the page the person is on, and "Keep…" closes it.

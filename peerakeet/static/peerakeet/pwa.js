@@ -7,10 +7,6 @@
   const body = document.body;
   const OURS = "peerakeet-";
 
-  function standalone() {
-    return window.matchMedia("(display-mode: standalone)").matches || window.navigator.standalone === true;
-  }
-
   function isIOS() {
     const ua = window.navigator.userAgent;
     // iPadOS Safari says "Macintosh"; only a touch screen tells it from a Mac.
@@ -156,7 +152,7 @@
   }
 
   function show(part) {
-    if (!offer || standalone() || dismissed()) return;
+    if (!offer || window.peerakeet.standalone() || dismissed()) return;
     offer.querySelector(part).hidden = false;
     offer.hidden = false;
   }
@@ -321,7 +317,7 @@
     }
 
     const supported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
-    if (isIOS() && !standalone()) {
+    if (isIOS() && !window.peerakeet.standalone()) {
       // Apple gives notifications only to an app on the Home Screen, and Safari's tabs no PushManager.
       say("Install Peerakeet to your Home Screen to get notifications: tap Share, then Add to Home Screen, and open Peerakeet from there.");
     } else if (!supported || !push.dataset.pushKey) {

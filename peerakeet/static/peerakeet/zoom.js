@@ -53,12 +53,8 @@
     return (await response.json()).authorize_url;
   }
 
-  function standalone() {
-    return window.matchMedia("(display-mode: standalone)").matches || window.navigator.standalone === true;
-  }
-
   function connect(form) {
-    const popup = standalone()
+    const popup = window.peerakeet.standalone()
       ? null
       : window.open("about:blank", "peerakeet-zoom-connect", "popup,width=620,height=760");
     const mode = popup ? "popup" : "tab";
