@@ -19,6 +19,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.context_processors import csrf
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -40,7 +42,7 @@ from zoom.services import (
     oauth_begin,
     webhook_received,
 )
-from zoom.templatetags.zoom_tags import pill_context
+from zoom.templatetags.zoom_tags import UNREAD, pill_context
 
 log = logging.getLogger(__name__)
 
@@ -215,8 +217,7 @@ def _status_read_first(view: View) -> View:
 @peer_view
 def status(request: HttpRequest) -> HttpResponse:
     """The pill's inside, from the database only: polled by htmx. One statement of its own."""
-    connection = request.zoom_connection  # type: ignore[attr-defined]
-    return render(request, "zoom/_status_pill_body.html", pill_context(_peer(request), connection))
+    return _pill(request, request.zoom_connection)  # type: ignore[attr-defined]
 
 
 @require_http_methods(["GET", "POST"])
@@ -236,8 +237,12 @@ def disconnect(request: HttpRequest) -> HttpResponse:
     return redirect("scheduling:schedule")
 
 
-def _pill(request: HttpRequest) -> HttpResponse:
-    return render(request, "zoom/_status_pill_body.html", pill_context(_peer(request)))
+def _pill(request: HttpRequest, connection: Any = UNREAD) -> HttpResponse:
+    """The pill's inside. Rendered with its own context and the CSRF token only, not the page's
+    context processors (messages, roles, the user), which the fragment never shows: every open
+    Schedule page polls it, and those cost it more than its template (docs/benchmarks.md §7)."""
+    context = {**pill_context(_peer(request), connection), **csrf(request)}
+    return HttpResponse(render_to_string("zoom/_status_pill_body.html", context))
 
 
 # --- Webhook ------------------------------------------------------------------------------

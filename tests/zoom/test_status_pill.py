@@ -91,3 +91,22 @@ def test_it_refuses_the_status_to_a_participant(client, participant):
     client.force_login(participant)
 
     assert client.get(reverse("zoom:status")).status_code == 403
+
+
+def test_the_polled_connect_form_carries_a_token_the_csrf_check_accepts(peer):
+    import re
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(peer)
+
+    html = pill(browser)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+
+    assert token is not None
+    assert "csrftoken" in browser.cookies  # the poll sets the cookie the form's token matches
+    refused = browser.post(reverse("zoom:connect"), {"mode": "tab"})
+    sent = browser.post(
+        reverse("zoom:connect"), {"mode": "tab", "csrfmiddlewaretoken": token.group(1)}
+    )
+    assert refused.status_code == 403
+    assert sent.status_code in (302, 200)

@@ -19,13 +19,13 @@ REASON_TEXT: dict[str, str] = {
 }
 
 
-_UNREAD: Any = object()
+UNREAD: Any = object()  # pill_context reads the connection itself
 
 
-def pill_context(peer: User, connection: ZoomConnection | None = _UNREAD) -> dict[str, Any]:
+def pill_context(peer: User, connection: ZoomConnection | None = UNREAD) -> dict[str, Any]:
     """What the pill shows for ``peer``: read from the database only, never from Zoom (pass the
     ``connection`` when it has been read already: zoom.selectors.status_read)."""
-    if connection is _UNREAD:
+    if connection is UNREAD:
         connection = connection_of(peer.pk)
     state = connection.state if connection else ZoomConnection.State.DISCONNECTED
     reason = REASON_TEXT.get(connection.reason, "") if connection else ""
