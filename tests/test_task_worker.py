@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -71,24 +72,7 @@ def test_sigterm_lets_running_tasks_finish(participant, connected_peer, emulator
     sessions = [
         book(connected_peer, participant, starts_in=timedelta(days=1, hours=h)) for h in range(3)
     ]
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "task_worker", "--concurrency", "4", "--interval", "0.05"],
-        cwd=ROOT,
-        env=_worker_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not running():
-            assert time.monotonic() < deadline, "the worker never called Zoom"
-            time.sleep(0.05)
-        worker.send_signal(signal.SIGTERM)
-        _, err = worker.communicate(timeout=30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    assert worker.returncode == 0, err.decode()[-2000:]
+    stop_once(task_worker(4), until=lambda: running() or None, what="the worker never called Zoom")
     # The creates in flight when the signal came finished and were stored; none was cut short.
     assert not running()
     assert ZoomMeeting.objects.count() == len(emulator.meetings()) >= 1
@@ -105,26 +89,15 @@ def test_a_busy_worker_claims_one_task_ahead_and_puts_it_back_on_a_stop(
     sessions = [
         book(connected_peer, participant, starts_in=timedelta(days=1, hours=h)) for h in range(4)
     ]
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "task_worker", "--concurrency", "1", "--interval", "0.05"],
-        cwd=ROOT,
-        env=_worker_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while provisioning("RUNNING") < 2:  # one on the slot, one claimed for when it frees
-            assert time.monotonic() < deadline, "the worker never claimed ahead"
-            time.sleep(0.05)
+
+    def claimed_ahead() -> bool | None:
+        if provisioning("RUNNING") < 2:  # one on the slot, one claimed for when it frees
+            return None
         time.sleep(0.5)
-        assert provisioning("RUNNING") == 2  # no more than one ahead
-        worker.send_signal(signal.SIGTERM)
-        _, err = worker.communicate(timeout=30)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    assert worker.returncode == 0, err.decode()[-2000:]
+        return provisioning("RUNNING") == 2  # and no more than one ahead
+
+    claimed = stop_once(task_worker(1), until=claimed_ahead, what="the worker never claimed ahead")
+    assert claimed
     # The running create finished; the task claimed ahead is back in the queue, unstarted.
     assert (provisioning("RUNNING"), provisioning("SUCCESSFUL"), provisioning("READY")) == (0, 1, 3)
     assert not DBTaskResult.objects.filter(status="READY", started_at__isnull=False).exists()
@@ -132,6 +105,31 @@ def test_a_busy_worker_claims_one_task_ahead_and_puts_it_back_on_a_stop(
     emulator.set_latency("create_meeting", ms=0)
     run_until_quiet()
     assert ZoomMeeting.objects.filter(removed_at__isnull=True).count() == len(sessions)
+
+
+def task_worker(concurrency: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "task_worker", "--concurrency", str(concurrency),
+         "--interval", "0.05"],
+        cwd=ROOT, env=_worker_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def stop_once(worker: subprocess.Popen[bytes], *, until: Any, what: str) -> Any:
+    """Waits (30 s at most) for ``until()`` to answer something other than None, sends SIGTERM,
+    checks the worker then exits cleanly, and returns that answer."""
+    try:
+        deadline = time.monotonic() + 30
+        while (seen := until()) is None:
+            assert time.monotonic() < deadline, what
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, err.decode()[-2000:]
+    return seen
 
 
 def provisioning(status: str) -> int:
