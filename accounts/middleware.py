@@ -13,7 +13,8 @@ gone (expired, deleted) takes its subscription with it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -45,16 +46,24 @@ class IdleTimeoutMiddleware:
     def _check(self, request: HttpRequest) -> None:
         now = int(time.time())
         seen = request.session.get(LAST_SEEN)
-        idle_minutes = settings.SESSION_IDLE_TIMEOUT_MINUTES
-        if isinstance(seen, int) and now - seen > idle_minutes * 60:
+        if gone_idle(request.session, now):
             logout(request)
             messages.info(
                 request,
-                f"You were signed out after {idle_minutes} minutes without activity. "
-                "Sign in again to carry on.",
+                f"You were signed out after {settings.SESSION_IDLE_TIMEOUT_MINUTES} minutes "
+                "without activity. Sign in again to carry on.",
             )
         elif not isinstance(seen, int) or now - seen >= WRITE_EVERY:
             request.session[LAST_SEEN] = now
+
+
+def gone_idle(session: Mapping[str, Any], now: float) -> bool:
+    """Whether a session's data says it is past the idle timeout (not remembered, last seen too
+    long ago): signed out on the browser's next request (push.sweep asks it too)."""
+    seen = session.get(LAST_SEEN)
+    if session.get(REMEMBERED) or not isinstance(seen, int):
+        return False
+    return now - seen > settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
 
 
 def _devices_follow_the_session(request: HttpRequest, came_with: str) -> None:

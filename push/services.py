@@ -104,7 +104,7 @@ def push_subscriptions_end(*, user: User, keep_endpoint: str = "") -> int:
     devices = PushSubscription.objects.filter(user=user)
     if keep_endpoint:
         devices = devices.exclude(endpoint=keep_endpoint)
-    return _delete(devices)
+    return end_devices(devices)
 
 
 def push_subscriptions_end_for_session(*, session_key: str) -> int:
@@ -112,7 +112,7 @@ def push_subscriptions_end_for_session(*, session_key: str) -> int:
     devices it registered stop getting pushes, their unsent pushes with them. Returns how many."""
     if not session_key:
         return 0
-    return _delete(PushSubscription.objects.filter(web_session_hash=session_hash(session_key)))
+    return end_devices(PushSubscription.objects.filter(web_session_hash=session_hash(session_key)))
 
 
 def push_subscriptions_follow_session(*, user: User, old_key: str, new_key: str) -> int:
@@ -123,17 +123,18 @@ def push_subscriptions_follow_session(*, user: User, old_key: str, new_key: str)
     if not old_key or not new_key or old_key == new_key:
         return 0
     old = PushSubscription.objects.filter(web_session_hash=session_hash(old_key))
-    _delete(old.exclude(user=user))
+    end_devices(old.exclude(user=user))
     return old.filter(user=user).update(web_session_hash=session_hash(new_key))
 
 
 def push_subscriptions_end_for_tokens(*, tokens: QuerySet[ApiToken]) -> int:
     """API tokens were revoked (signed out, one device taken back, everywhere): the devices they
     registered stop getting pushes, their unsent pushes with them. Returns how many."""
-    return _delete(PushSubscription.objects.filter(api_token__in=tokens))
+    return end_devices(PushSubscription.objects.filter(api_token__in=tokens))
 
 
-def _delete(devices: QuerySet[PushSubscription]) -> int:
+def end_devices(devices: QuerySet[PushSubscription]) -> int:
+    """Remove ``devices`` and their unsent pushes; how many were removed."""
     _, by_model = devices.delete()
     return by_model.get(PushSubscription._meta.label, 0)
 

@@ -9,7 +9,7 @@ unless a device was registered under it), and one query for the tokens.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib import import_module
 
 from django.conf import settings
@@ -17,8 +17,9 @@ from django.contrib.sessions.models import Session
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.middleware import LAST_SEEN, REMEMBERED
+from accounts.middleware import gone_idle
 from push.models import PushSubscription, session_hash
+from push.services import end_devices
 
 
 def push_subscriptions_sweep(*, now: datetime | None = None) -> int:
@@ -29,11 +30,7 @@ def push_subscriptions_sweep(*, now: datetime | None = None) -> int:
         Q(api_token__revoked_at__isnull=False) | Q(api_token__expires_at__lte=now)
     )
     sessions_over = PushSubscription.objects.filter(web_session_hash__in=_ended_sessions(now))
-    removed = 0
-    for devices in (tokens_over, sessions_over):
-        _, by_model = devices.delete()
-        removed += by_model.get(PushSubscription._meta.label, 0)
-    return removed
+    return end_devices(tokens_over) + end_devices(sessions_over)
 
 
 def _ended_sessions(now: datetime) -> set[str]:
@@ -57,8 +54,4 @@ def _ended_sessions(now: datetime) -> set[str]:
 def _idle(session_data: str, now: datetime) -> bool:
     """Past the idle timeout (accounts.middleware): signed out on the browser's next request."""
     data = import_module(settings.SESSION_ENGINE).SessionStore().decode(session_data)
-    seen = data.get(LAST_SEEN)
-    if data.get(REMEMBERED) or not isinstance(seen, int):
-        return False
-    idle_for = timedelta(minutes=settings.SESSION_IDLE_TIMEOUT_MINUTES)
-    return now.timestamp() - seen > idle_for.total_seconds()
+    return gone_idle(data, now.timestamp())
