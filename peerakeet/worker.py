@@ -4,13 +4,14 @@ django-tasks-db's ``db_worker`` runs one task at a time, and almost all of a Zoo
 spent waiting for Zoom. This worker keeps django-tasks-db's queue, its claim and its way of
 running a task, and runs up to N of them at once in threads:
 
-- one dispatcher thread claims tasks exactly as ``db_worker`` does (the backend's own
-  ``get_locked()``: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, then ``claim()``, in one
-  transaction). It claims the next task while every slot is still busy, and holds that one task
-  until a slot frees: the claim's round trips then overlap the running tasks' wait on Zoom
-  instead of sitting between one task and the next on a slot (docs/benchmarks.md §7). At most
-  one task per worker waits like this; on a stop it is put back in the queue unstarted, and a
-  killed worker's is re-queued by the sweep like any task it was running;
+- one dispatcher thread claims tasks as ``db_worker`` does (the same statement as the backend's
+  own ``get_locked()``: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, compiled once, then
+  ``claim()``, in one transaction). It claims the next task while every slot is still busy,
+  and holds that one task until a slot frees: the claim's round trips then overlap the running
+  tasks' wait on Zoom instead of sitting between one task and the next on a slot
+  (docs/benchmarks.md §7). At most one task per worker waits like this; on a stop it is put
+  back in the queue unstarted, and a killed worker's is re-queued by the sweep like any task it
+  was running;
 - each claimed task runs on a pool thread through ``db_worker``'s own ``Worker.run_task`` (the
   same signals, the same success and failure records), with its own database connection.
 
@@ -30,15 +31,20 @@ import os
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from types import FrameType
 from typing import Any
 
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, router
+from django.db.models import Q, QuerySet
 from django.db.utils import OperationalError
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from peerakeet.lib.compiled import Compiled
 
 log = logging.getLogger("peerakeet.worker")
 
@@ -67,6 +73,7 @@ class ConcurrentWorker:
         self._lock = threading.Lock()
         self._busy = 0
         self.finished = 0
+        self._next_ready = Compiled(self._ready, keys=(datetime,))
         # db_worker's task runner: records results and sends task_started / task_finished.
         self._runner = Worker(
             queue_names=self.queue_names,
@@ -135,13 +142,12 @@ class ConcurrentWorker:
             return self._busy == 0 and self.finished == finished_before
 
     def _claim(self) -> DBTaskResult | None:
-        """db_worker's claim, unchanged: the next ready task, locked and marked as ours."""
-        tasks = DBTaskResult.objects.ready().filter(
-            backend_name=self.backend_name, queue_name__in=self.queue_names
-        )
-        with exclusive_transaction(tasks.db):
+        """db_worker's claim: the next ready task, locked and marked as ours. Its read is
+        compiled once (peerakeet.lib.compiled): the dispatcher runs it for every task."""
+        with exclusive_transaction(router.db_for_write(DBTaskResult)):
             try:
-                task = tasks.get_locked()
+                found = self._next_ready.objects(timezone.now())
+                task = found[0] if found else None
                 if task is not None:
                     task.claim(self.worker_id)
             except OperationalError as exc:
@@ -149,6 +155,15 @@ class ConcurrentWorker:
                     raise
                 task = None  # SQLite busy: try again
         return task
+
+    def _ready(self, now: datetime) -> QuerySet[DBTaskResult]:
+        """``DBTaskResult.objects.ready()…get_locked()`` as db_worker asks it, with the time as
+        an argument instead of read inside (tests/test_task_worker.py holds the two alike)."""
+        ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
+            Q(run_after=get_date_max()) | Q(run_after__lte=now)
+        )
+        mine = ready.filter(backend_name=self.backend_name, queue_name__in=self.queue_names)
+        return mine.select_for_update(skip_locked=True)[:1]
 
     def _put_back(self, task: DBTaskResult) -> None:
         """A task claimed ahead that no slot started: queued again as it was, for any worker."""

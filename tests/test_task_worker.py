@@ -12,9 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from peerakeet.worker import ConcurrentWorker
 from scheduling.models import SupportSession, ZoomMeeting
 from tests.personas import make_peer
 from tests.scheduling.conftest import book
@@ -169,3 +174,36 @@ def test_the_command_runs_the_queue_with_several_slots(participant, connected_pe
 def test_it_refuses_nonsense_and_runs_nothing(options, message):
     with pytest.raises(CommandError, match=message):
         call_command("task_worker", batch=True, **options)
+
+
+@pytest.mark.django_db
+def test_its_claim_asks_the_database_what_db_workers_claim_asks(participant, connected_peer):
+    for hour in (1, 2, 3):  # three provisioning tasks, ready now
+        book(connected_peer, participant, starts_in=timedelta(days=1, hours=hour))
+    later = book(connected_peer, participant, starts_in=timedelta(days=2))
+    DBTaskResult.objects.filter(args_kwargs__args=[later.pk]).update(
+        run_after=timezone.now() + timedelta(hours=1)
+    )
+    worker = ConcurrentWorker(concurrency=2, interval=0.1, batch=True, worker_id="w-1")
+    with time_machine.travel(timezone.now(), tick=False), transaction.atomic():
+        with CaptureQueriesContext(connection) as theirs:
+            expected = (
+                DBTaskResult.objects.ready()
+                .filter(backend_name="default", queue_name__in=["default"])
+                .get_locked()
+            )
+        with CaptureQueriesContext(connection) as ours:
+            found = worker._next_ready.objects(timezone.now())
+
+    assert [q["sql"] for q in ours.captured_queries] == [q["sql"] for q in theirs.captured_queries]
+    assert expected is not None
+    assert [t.pk for t in found] == [expected.pk]
+    in_order = list(DBTaskResult.objects.ready().values_list("pk", flat=True))
+    assert len(in_order) >= 3
+    claimed = [worker._claim() for _ in range(len(in_order) + 1)]
+
+    assert [t.pk for t in claimed[:-1] if t] == in_order  # the queue's order, each once
+    assert claimed[-1] is None  # the later task is not ready yet
+    assert DBTaskResult.objects.get(args_kwargs__args=[later.pk]).status == "READY"
+    assert all(t.status == "RUNNING" and t.worker_ids == ["w-1"] for t in claimed if t)
+    assert DBTaskResult.objects.filter(pk__in=in_order, status="RUNNING").count() == len(in_order)

@@ -3,11 +3,11 @@
 Through the ORM, building a statement can cost more CPU than the database spends answering it.
 The session lock on every Zoom meeting's critical path selects about sixty columns over three
 tables: compiling it took 1.6 ms of CPU, running it 0.2 ms (docs/benchmarks.md §7). A
-``Compiled`` read takes a queryset whose only varying parameter is one key. The first call on a
-thread compiles it with the ORM's own compiler; every call then executes that SQL with the new
-key and builds the rows with the ORM's own converters, ``from_db`` and ``select_related``
-populators. So what it returns is what the queryset would return, and a change to the models or
-the query is picked up with no SQL written by hand.
+``Compiled`` read takes a queryset whose only varying parameters are its keys (ids, or a moment
+in time). The first call on a thread compiles it with the ORM's own compiler; every call then
+executes that SQL with the new keys and builds the rows with the ORM's own converters,
+``from_db`` and ``select_related`` populators. So what it returns is what the queryset would
+return, and a change to the models or the query is picked up with no SQL written by hand.
 
 Only what the queryset says is compiled in: a constant in a filter stays constant. A lock
 (``select_for_update``) is refused outside a transaction, as the ORM refuses it.
@@ -17,33 +17,45 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 from django.db.transaction import TransactionManagementError
+from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
+Key = int | datetime
 
-# Stands for the key while compiling: found in the compiled parameters, then replaced by each
-# call's key. Never a real key (they are positive), so it cannot be mistaken for a constant; and
-# within a 32-bit integer column's range, which the ORM checks a lookup's value against.
-_KEY = -1_900_000_417
+# What stands for each key while compiling: found among the compiled parameters, then replaced
+# by each call's key. Never a real value (ids are positive; no moment here is in 1901), so it
+# cannot be mistaken for a constant; an id's is within a 32-bit integer column's range, which
+# the ORM checks a lookup's value against.
+_STAND_IN: dict[type, Callable[[int], Key]] = {
+    int: lambda i: -1_900_000_417 - i,
+    datetime: lambda i: datetime(1901, 2, 3, 4, 5, 6, 789_000 + i, tzinfo=UTC),
+}
 
 
 class _Plan:
     """One compiled read, for one thread's connection."""
 
-    def __init__(self, queryset: models.QuerySet[Any], alias: str) -> None:
+    def __init__(self, queryset: models.QuerySet[Any], alias: str, kinds: tuple[type, ...]):
         connection = connections[alias]
         compiler = queryset.query.get_compiler(alias)
         sql, params = compiler.as_sql()  # refuses a lock outside a transaction, as on every call
         self.connection = connection
         self.sql = sql
         self.params = list(params)
-        self.slots = [i for i, value in enumerate(self.params) if value == _KEY]
-        if not self.slots:
-            raise ValueError("the queryset does not take its key as a plain parameter")
+        self.kinds = kinds
+        self.slots: list[tuple[int, int]] = []  # (parameter position, key position)
+        for k, kind in enumerate(kinds):
+            stand_in = self._adapt(_STAND_IN[kind](k))
+            found = [i for i, value in enumerate(self.params) if value == stand_in]
+            if not found:
+                raise ValueError(f"the queryset does not take key {k} as a plain parameter")
+            self.slots += [(i, k) for i in found]
         self.locks = queryset.query.select_for_update and connection.features.has_select_for_update
         self.compiler = compiler
         select = compiler.select
@@ -58,14 +70,20 @@ class _Plan:
         self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
         self.populators = get_related_populators(klass_info, select, alias)
 
-    def rows(self, key: Any) -> list[Any]:
+    def _adapt(self, key: Key) -> Any:
+        """A key as the ORM hands it to the database driver."""
+        if isinstance(key, datetime):
+            return self.connection.ops.adapt_datetimefield_value(key)
+        return key
+
+    def rows(self, keys: tuple[Key, ...]) -> list[Any]:
         if self.locks and self.connection.get_autocommit():
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
         params = list(self.params)
-        for slot in self.slots:
-            params[slot] = key
+        for slot, k in self.slots:
+            params[slot] = self._adapt(keys[k])
         with self.connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
@@ -75,38 +93,45 @@ class _Plan:
 
 
 class Compiled(Generic[M]):
-    """``build(key)`` is a queryset; ``objects(key)``, ``get(key)`` and ``values(key)`` run it.
+    """``build(*keys)`` is a queryset; ``objects(*keys)``, ``get(*keys)`` and ``values(*keys)``
+    run it. ``keys`` are the kinds of key it takes, in order: ``int`` (an id) or ``datetime``
+    (an aware moment).
 
-    ``build`` must use the key only as a plain value (``pk=key``, ``session_id=key``): compiling
-    checks that it appears among the parameters, unchanged.
+    ``build`` must use each key only as a plain value (``pk=key``, ``run_after__lte=now``):
+    compiling checks that it appears among the parameters, unchanged.
     """
 
-    def __init__(self, build: Callable[[int], models.QuerySet[M, Any]]) -> None:
+    def __init__(
+        self, build: Callable[..., models.QuerySet[M, Any]], *, keys: tuple[type, ...] = (int,)
+    ) -> None:
+        if not keys or any(kind not in _STAND_IN for kind in keys):
+            raise TypeError("keys are int or datetime")
         self._build = build
+        self._kinds = keys
         self._local = threading.local()
 
     def _plan(self) -> _Plan:
         plan: _Plan | None = getattr(self._local, "plan", None)
         if plan is not None and plan.connection is connections[plan.connection.alias]:
             return plan
-        queryset = self._build(_KEY)  # built again for each new connection, as the ORM would
-        plan = self._local.plan = _Plan(queryset, queryset.db)
+        queryset = self._build(*(_STAND_IN[kind](k) for k, kind in enumerate(self._kinds)))
+        plan = self._local.plan = _Plan(queryset, queryset.db, self._kinds)
         return plan
 
-    def objects(self, key: int) -> list[M]:
+    def objects(self, *keys: Key) -> list[M]:
         plan = self._plan()
         assert plan.model is not None, "objects() needs a queryset of model instances"
         found, alias = [], plan.connection.alias
-        for row in plan.rows(self._key(key)):
+        for row in plan.rows(self._checked(keys)):
             obj = plan.model.from_db(alias, plan.init_list, row[plan.start : plan.end])
             for populator in plan.populators:
                 populator.populate(row, obj)
             found.append(obj)
         return found  # type: ignore[return-value]  # plan.model is the queryset's model, M
 
-    def get(self, key: int) -> M:
+    def get(self, *keys: Key) -> M:
         """The one object, or the model's ``DoesNotExist``, as ``QuerySet.get``."""
-        found = self.objects(key)
+        found = self.objects(*keys)
         if len(found) == 1:
             return found[0]
         model: Any = self._plan().model
@@ -115,12 +140,16 @@ class Compiled(Generic[M]):
             raise model.DoesNotExist(f"{name} matching query does not exist.")
         raise model.MultipleObjectsReturned(f"get() returned more than one {name}")
 
-    def values(self, key: int) -> list[tuple[Any, ...]]:
+    def values(self, *keys: Key) -> list[tuple[Any, ...]]:
         """Rows as tuples, for a ``values_list()`` queryset."""
-        return [tuple(row) for row in self._plan().rows(self._key(key))]
+        return [tuple(row) for row in self._plan().rows(self._checked(keys))]
 
-    @staticmethod
-    def _key(key: Any) -> int:
-        if isinstance(key, bool) or not isinstance(key, int):
-            raise TypeError(f"a key is an int, not {type(key).__name__}")
-        return key
+    def _checked(self, keys: tuple[Any, ...]) -> tuple[Key, ...]:
+        if len(keys) != len(self._kinds):
+            raise TypeError(f"{len(self._kinds)} key(s) expected, {len(keys)} given")
+        for key, kind in zip(keys, self._kinds, strict=True):
+            if isinstance(key, bool) or not isinstance(key, kind):
+                raise TypeError(f"a key is {kind.__name__}, not {type(key).__name__}")
+            if isinstance(key, datetime) and timezone.is_naive(key):
+                raise TypeError("a moment as a key must be aware of its time zone")
+        return keys
