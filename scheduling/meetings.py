@@ -447,7 +447,13 @@ def _lock_session(
 ) -> tuple[SupportSession, list[datetime | None]]:
     """The session, locked (not its related rows), and the ``removed_at`` of each meeting it
     ever had. Both reads are on every meeting's critical path, so each is compiled once
-    (peerakeet.lib.compiled); ``with_connection`` joins the peer and their Zoom connection."""
+    (peerakeet.lib.compiled); ``with_connection`` joins the peer and their Zoom connection.
+
+    The meetings are read in a second statement, after the lock is held, and never as a
+    subquery of the first: on PostgreSQL a statement that waited for a row lock sees the locked
+    row as the other transaction left it, but its subqueries keep the snapshot taken before the
+    wait, so a meeting that transaction stored would be missed and made twice
+    (tests/scheduling/test_concurrency.py catches it)."""
     locked = _LOCKED_WITH_CONNECTION if with_connection else _LOCKED
     session = locked.get(session_id)
     removed = [removed_at for (removed_at,) in _REMOVED_AT.values(session_id)]
