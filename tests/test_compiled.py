@@ -13,6 +13,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from peerakeet.lib.compiled import Compiled
+from scheduling.meetings import _LOCKED_WITH_CONNECTION as LOCKED  # the engine's own lock
 from scheduling.models import SupportSession, ZoomMeeting
 from tests.personas import make_participant, make_peer
 from tests.scheduling.conftest import book
@@ -20,14 +21,6 @@ from zoom.models import ZoomConnection
 
 pytestmark = pytest.mark.django_db
 
-LOCKED = Compiled(
-    lambda pk: (
-        SupportSession.objects.select_for_update(of=("self",))
-        .select_related("peer__zoom_connection")
-        .filter(pk=pk)
-        .order_by()
-    )
-)
 PLAIN = Compiled(lambda pk: SupportSession.objects.filter(pk=pk))
 REMOVED_AT = Compiled(
     lambda pk: ZoomMeeting.objects.filter(session_id=pk).values_list(
