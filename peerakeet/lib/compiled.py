@@ -48,7 +48,6 @@ class _Plan:
         self.connection = connection
         self.sql = sql
         self.params = list(params)
-        self.kinds = kinds
         self.slots: list[tuple[int, int]] = []  # (parameter position, key position)
         for k, kind in enumerate(kinds):
             stand_in = self._adapt(_STAND_IN[kind](k))
